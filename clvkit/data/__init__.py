@@ -1,0 +1,22 @@
+"""From a transaction log to the model's inputs.
+
+- :func:`purchases` validates a log and merges it into purchases (one per customer and
+  grain period), the common ground of every summary and retention table.
+- :func:`rfm_summary` and :func:`calibration_holdout` give one row per customer:
+  frequency, recency, T (and monetary and holdout columns).
+- :func:`load_cdnow_transactions` and :func:`load_cdnow_master_transactions` read the
+  real CDNOW logs shipped with ``lifetimes``.
+"""
+
+from clvkit.data.cdnow import load_cdnow_master_transactions, load_cdnow_transactions
+from clvkit.data.rfm import calibration_holdout, rfm_summary
+from clvkit.data.transactions import Purchases, purchases
+
+__all__ = [
+    "Purchases",
+    "calibration_holdout",
+    "load_cdnow_master_transactions",
+    "load_cdnow_transactions",
+    "purchases",
+    "rfm_summary",
+]
