@@ -1,0 +1,22 @@
+"""Data to learn and test with: the real CDNOW logs and seeded model simulations.
+
+The CDNOW files ship inside the installed ``lifetimes`` package (a dependency); clvkit
+commits no copy. Simulated cohorts come from the models' own generative stories.
+"""
+
+from clvkit.data.cdnow import load_cdnow_master_transactions, load_cdnow_transactions
+from clvkit.models.simulate import (
+    CDNOW_BG_PARAMS,
+    CDNOW_GG_PARAMS,
+    simulate_rfm,
+    simulate_transactions,
+)
+
+__all__ = [
+    "CDNOW_BG_PARAMS",
+    "CDNOW_GG_PARAMS",
+    "load_cdnow_master_transactions",
+    "load_cdnow_transactions",
+    "simulate_rfm",
+    "simulate_transactions",
+]

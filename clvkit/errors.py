@@ -1,0 +1,45 @@
+"""Exception and warning classes raised by clvkit.
+
+Every error clvkit raises on purpose derives from :class:`ClvkitError`, itself a
+:class:`ValueError`, so ``except ValueError`` keeps working for callers who do not care
+which rule was broken, and ``except clvkit.errors.ClvkitError`` catches only ours.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClvkitError",
+    "ConvergenceWarning",
+    "InputError",
+    "ModelFileError",
+    "NotFittedError",
+    "UnitError",
+]
+
+
+class ClvkitError(ValueError):
+    """Base class of every error clvkit raises on purpose."""
+
+
+class InputError(ClvkitError):
+    """An argument or a column breaks a documented rule (missing, NaN, negative, ...).
+
+    The message names the argument or column, the rule, how many rows break it and a few
+    example customer ids.
+    """
+
+
+class UnitError(ClvkitError):
+    """A time unit, grain or horizon is unknown, or units are mixed."""
+
+
+class NotFittedError(ClvkitError):
+    """A model was asked for predictions or parameters before ``fit``."""
+
+
+class ModelFileError(ClvkitError):
+    """A model file is missing, malformed, of an unknown version or holds invalid values."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimiser stopped without meeting its convergence criterion."""

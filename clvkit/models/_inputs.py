@@ -1,0 +1,160 @@
+"""Validation of the RFM inputs every model method takes.
+
+Models accept either a frame with the columns ``frequency``, ``recency``, ``T`` (and
+``monetary_value`` where spend matters), as produced by :func:`clvkit.rfm_summary`, or the
+same quantities as keyword arrays. Everything is checked before any cast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clvkit._time import check_time_unit
+from clvkit._validation import (
+    check_columns,
+    check_frame,
+    check_not_empty,
+    check_rule,
+    numeric_column,
+)
+from clvkit.errors import InputError
+
+__all__ = ["RFMInput", "read_rfm", "read_weights"]
+
+
+@dataclass(frozen=True)
+class RFMInput:
+    """Validated per-customer arrays and where they came from."""
+
+    index: pd.Index | None  # the frame's index (customer ids), None for bare arrays
+    arrays: dict[str, np.ndarray]  # float64 (n,) per requested column
+    time_unit: str | None  # the unit recorded by rfm_summary in frame.attrs, if any
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    @property
+    def n(self) -> int:
+        return int(next(iter(self.arrays.values())).size)
+
+    def wrap(self, values: np.ndarray, name: str) -> pd.Series | np.ndarray:
+        """Return ``values`` as a Series on the input's index, or as-is for bare arrays."""
+        if self.index is None:
+            return values
+        return pd.Series(values, index=self.index, name=name)
+
+
+def read_rfm(
+    customers: object,
+    arrays: dict[str, object],
+    *,
+    need: Sequence[str],
+    caller: str,
+    positive_monetary: bool = False,
+) -> RFMInput:
+    """Validate RFM input given as a frame or as keyword arrays.
+
+    Parameters
+    ----------
+    customers : DataFrame or None
+        A frame with the columns in ``need``.
+    arrays : dict
+        Keyword arrays by column name (``None`` where not given).
+    need : sequence of str
+        Columns required, among ``frequency``, ``recency``, ``T``, ``monetary_value``.
+    caller : str
+        Used in messages, e.g. ``"BetaGeo.fit"``.
+    positive_monetary : bool
+        Require ``monetary_value > 0`` where ``frequency > 0`` (the Gamma-Gamma rule).
+    """
+    given = {k: v for k, v in arrays.items() if v is not None}
+    index: pd.Index | None
+    time_unit = None
+    if customers is not None:
+        if given:
+            raise InputError(
+                f"{caller} takes either a customers frame or the keyword arrays "
+                f"{sorted(given)}, not both."
+            )
+        frame = check_frame(customers, "customers")
+        check_columns(frame, need, "customers")
+        check_not_empty(len(frame), "customers")
+        index = frame.index
+        if index.has_duplicates:
+            dup = np.asarray(index.duplicated(keep=False))
+            check_rule(dup, "The customers frame index (customer ids)", "must be unique", index)
+        columns = {name: numeric_column(frame[name], f"Column {name!r}", index) for name in need}
+        unit = frame.attrs.get("time_unit")
+        time_unit = check_time_unit(unit, "customers.attrs['time_unit']") if unit else None
+    else:
+        missing = [name for name in need if name not in given]
+        if missing:
+            raise InputError(
+                f"{caller} needs a customers frame or the keyword arrays {list(need)}; "
+                f"missing {missing}."
+            )
+        index = None
+        columns = {name: numeric_column(given[name], f"Argument {name!r}") for name in need}
+        lengths = {name: a.size for name, a in columns.items()}
+        if len(set(lengths.values())) > 1:
+            raise InputError(f"{caller}: the arrays must have one length; got {lengths}.")
+        check_not_empty(next(iter(lengths.values())), "frequency")
+    _check_rfm_rules(
+        columns, index, "Column" if customers is not None else "Argument", positive_monetary
+    )
+    return RFMInput(index=index, arrays=columns, time_unit=time_unit)
+
+
+def _check_rfm_rules(
+    c: dict[str, np.ndarray],
+    ids: pd.Index | None,
+    kind: str,
+    positive_monetary: bool,
+) -> None:
+    def check(bad: np.ndarray, name: str, rule: str) -> None:
+        check_rule(bad, f"{kind} {name!r}", rule, ids)
+
+    if "frequency" in c:
+        x = c["frequency"]
+        check(x < 0, "frequency", "must be >= 0 (number of repeat purchases)")
+        check(x != np.floor(x), "frequency", "must be a whole number (repeat purchases)")
+    if "T" in c:
+        check(c["T"] < 0, "T", "must be >= 0")
+    if "recency" in c:
+        t_x = c["recency"]
+        check(t_x < 0, "recency", "must be >= 0")
+        if "T" in c:
+            check(t_x > c["T"], "recency", "must be <= column 'T' (last purchase after the end)")
+        if "frequency" in c:
+            check(
+                (c["frequency"] == 0) & (t_x != 0),
+                "recency",
+                "must be 0 where 'frequency' is 0 (no repeat purchase)",
+            )
+    if "monetary_value" in c:
+        m = c["monetary_value"]
+        check(m < 0, "monetary_value", "must be >= 0")
+        if positive_monetary and "frequency" in c:
+            check(
+                (c["frequency"] > 0) & (m <= 0),
+                "monetary_value",
+                "must be > 0 for repeat buyers (frequency > 0) in the Gamma-Gamma model",
+            )
+
+
+def read_weights(weights: object, n: int, ids: Sequence[Any] | pd.Index | None) -> np.ndarray:
+    """Validate optional per-customer weights (counts of identical customers)."""
+    if weights is None:
+        return np.ones(n)
+    w = numeric_column(weights, "Argument 'weights'", ids)
+    if w.size != n:
+        raise InputError(f"Argument 'weights' has {w.size} entries for {n} customers.")
+    check_rule(w < 0, "Argument 'weights'", "must be >= 0", ids)
+    if not np.any(w > 0):
+        raise InputError("Argument 'weights' must have at least one entry > 0.")
+    return w

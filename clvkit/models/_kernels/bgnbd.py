@@ -1,0 +1,293 @@
+"""BG/NBD kernels (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+Notation: a customer made ``x`` repeat purchases, the last at ``t_x`` (recency), and was
+observed for ``T`` time units since the first purchase. Parameters are ``(r, alpha, a, b)``:
+purchase rates are Gamma(r, alpha) across customers, drop-out probabilities after each
+purchase Beta(a, b).
+
+The individual likelihood (paper, eq. 6) is, with ``delta = [x > 0]``::
+
+    L = B(a, b+x)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))
+        + delta * B(a+1, b+x-1)/B(a, b) * Gamma(r+x) alpha^r / (Gamma(r) (alpha+t_x)^(r+x))
+
+Written in log space as ``log L = f0 + delta * softplus(D)`` with::
+
+    f0 = lnGamma(r+x) - lnGamma(r) + r ln(alpha) + lnGamma(a+b) - lnGamma(b)
+         + lnGamma(b+x) - lnGamma(a+b+x) - (r+x) ln(alpha+T)
+    D  = ln(a) - ln(b+x-1) - (r+x) [ln(alpha+t_x) - ln(alpha+T)]
+
+(using B(a+1, b+x-1)/B(a, b+x) = a/(b+x-1)). ``f0`` involves ``x`` and ``T`` only, so its
+sum over a cohort reduces to sums over distinct ``x`` and distinct ``T``; only
+``softplus(D)`` is evaluated per (distinct) repeat-buyer row. The same ``D`` gives
+P(alive) = 1 / (1 + exp(D)) (paper, eq. 13 rewritten) for ``x > 0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit, gammaln, hyp2f1, polygamma, psi
+
+from clvkit.models._kernels.compress import WeightedRows, compress_rows, factorize
+
+__all__ = [
+    "BGData",
+    "conditional_expected_purchases",
+    "expected_purchases_alive",
+    "expected_purchases_new",
+    "loglik_derivatives",
+    "loglik_rows",
+    "prepare",
+    "probability_alive",
+]
+
+N_PARAMS = 4
+
+
+def _trigamma(z: np.ndarray | float) -> np.ndarray:
+    return np.asarray(polygamma(1, z))
+
+
+@dataclass(frozen=True)
+class BGData:
+    """A BG/NBD cohort reduced to what the likelihood needs.
+
+    Attributes
+    ----------
+    x_values, W_x : (kx,) arrays
+        Distinct repeat-purchase counts and the total weight at each.
+    T_values, W_T, SX_T : (kT,) arrays
+        Distinct ``T`` values, the total weight at each, and the weighted sum of ``x``
+        at each.
+    rep_x, rep_tx_code, rep_T_code, rep_w : (m,) arrays
+        Distinct repeat-buyer rows ``(x, t_x, T)`` with ``x > 0``: ``x`` itself, codes into
+        ``tx_values`` and ``T_values``, and the row weight.
+    tx_values : (ktx,) array
+        Distinct recency values among repeat buyers.
+    total_weight : float
+        Sum of all weights (the effective number of customers).
+    n_distinct : int
+        Number of distinct ``(x, t_x, T)`` rows the cohort compressed to.
+    """
+
+    x_values: np.ndarray
+    W_x: np.ndarray
+    T_values: np.ndarray
+    W_T: np.ndarray
+    SX_T: np.ndarray
+    rep_x: np.ndarray
+    rep_tx_code: np.ndarray
+    rep_T_code: np.ndarray
+    rep_w: np.ndarray
+    tx_values: np.ndarray
+    total_weight: float
+    n_distinct: int
+
+
+def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> BGData:
+    """Compress ``(x, t_x, T, weights)`` rows into a :class:`BGData`.
+
+    All inputs are (n,) float64 arrays already validated (``x`` integer-valued and
+    ``>= 0``, ``0 <= t_x <= T``, ``t_x == 0`` where ``x == 0``, ``weights >= 0``).
+    """
+    rows: WeightedRows = compress_rows((x, t_x, T), weights)
+    fx, ftx, fT = rows.columns
+    w = rows.weights
+    xr = fx.values[fx.codes]
+    W_x = np.bincount(fx.codes, weights=w, minlength=fx.values.size)
+    W_T = np.bincount(fT.codes, weights=w, minlength=fT.values.size)
+    SX_T = np.bincount(fT.codes, weights=w * xr, minlength=fT.values.size)
+    rep = xr > 0
+    return BGData(
+        x_values=fx.values,
+        W_x=W_x,
+        T_values=fT.values,
+        W_T=W_T,
+        SX_T=SX_T,
+        rep_x=xr[rep],
+        rep_tx_code=ftx.codes[rep],
+        rep_T_code=fT.codes[rep],
+        rep_w=w[rep],
+        tx_values=ftx.values,
+        total_weight=float(w.sum()),
+        n_distinct=rows.n_rows,
+    )
+
+
+def loglik_derivatives(
+    params: np.ndarray, data: BGData, order: int = 2
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Total weighted log-likelihood and its gradient and Hessian in ``(r, alpha, a, b)``.
+
+    Parameters
+    ----------
+    params : (4,) array
+        ``r, alpha, a, b``, all > 0.
+    data : BGData
+        The compressed cohort.
+    order : {0, 1, 2}
+        Highest derivative order to compute; lower orders return zero arrays.
+
+    Returns
+    -------
+    loglik : float
+    gradient : (4,) array
+    hessian : (4, 4) array
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    W = data.total_weight
+    xv, Wx = data.x_values, data.W_x
+    Tv, WT, SXT = data.T_values, data.W_T, data.SX_T
+    log_aT = np.log(alpha + Tv)
+
+    # f0: per distinct x, per distinct T, and constants
+    ll = float(
+        Wx @ (gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))
+        + W * (-gammaln(r) + r * np.log(alpha) + gammaln(a + b) - gammaln(b))
+        - (r * WT + SXT) @ log_aT
+    )
+    # softplus(D) over distinct repeat-buyer rows
+    xr, wr = data.rep_x, data.rep_w
+    lbx = np.log(b + xr - 1.0)
+    log_atx_v = np.log(alpha + data.tx_values)
+    dlog = log_atx_v[data.rep_tx_code] - log_aT[data.rep_T_code]  # <= 0
+    rx = r + xr
+    D = np.log(a) - lbx - rx * dlog
+    ll += float(wr @ np.logaddexp(0.0, D))
+
+    grad = np.zeros(N_PARAMS)
+    hess = np.zeros((N_PARAMS, N_PARAMS))
+    if order < 1:
+        return ll, grad, hess
+
+    inv_aT = 1.0 / (alpha + Tv)
+    psi_ab = psi(a + b)
+    psi_abx = psi(a + b + xv)
+    grad[0] = Wx @ psi(r + xv) + W * (np.log(alpha) - psi(r)) - WT @ log_aT
+    grad[1] = W * r / alpha - (r * WT + SXT) @ inv_aT
+    grad[2] = W * psi_ab - Wx @ psi_abx
+    grad[3] = W * (psi_ab - psi(b)) + Wx @ (psi(b + xv) - psi_abx)
+
+    s = expit(D)  # d softplus / dD
+    ws = wr * s
+    inv_atx_v = 1.0 / (alpha + data.tx_values)
+    dinv = inv_atx_v[data.rep_tx_code] - inv_aT[data.rep_T_code]  # >= 0
+    inv_bx = 1.0 / (b + xr - 1.0)
+    dD = (-dlog, -rx * dinv, None, -inv_bx)
+    grad[0] += ws @ dD[0]
+    grad[1] += ws @ dD[1]
+    grad[2] += ws.sum() / a
+    grad[3] += ws @ dD[3]
+    if order < 2:
+        return ll, grad, hess
+
+    tri_abx = _trigamma(a + b + xv)
+    tri_ab = float(_trigamma(a + b))
+    hess[0, 0] = Wx @ _trigamma(r + xv) - W * float(_trigamma(r))
+    hess[0, 1] = W / alpha - WT @ inv_aT
+    hess[1, 1] = -W * r / alpha**2 + (r * WT + SXT) @ inv_aT**2
+    hess[2, 2] = W * tri_ab - Wx @ tri_abx
+    hess[2, 3] = hess[2, 2]
+    hess[3, 3] = W * (tri_ab - float(_trigamma(b))) + Wx @ (_trigamma(b + xv) - tri_abx)
+
+    # softplus(D): s(1-s) dD_i dD_j + s d2D_ij
+    v = wr * s * (1.0 - s)
+    d = [dD[0], dD[1], np.full_like(xr, 1.0 / a), dD[3]]
+    for i in range(N_PARAMS):
+        vi = v * d[i]
+        for j in range(i, N_PARAMS):
+            hess[i, j] += vi @ d[j]
+    inv_atx2 = inv_atx_v**2
+    inv_aT2 = inv_aT**2
+    hess[0, 1] += ws @ (-dinv)
+    hess[1, 1] += ws @ (rx * (inv_atx2[data.rep_tx_code] - inv_aT2[data.rep_T_code]))
+    hess[2, 2] += -ws.sum() / a**2
+    hess[3, 3] += ws @ inv_bx**2
+    hess = np.triu(hess) + np.triu(hess, 1).T
+    return ll, grad, hess
+
+
+def loglik_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each individual row (paper, eq. 6), shape (n,)."""
+    r, alpha, a, b = (float(v) for v in params)
+    f0 = (
+        gammaln(r + x)
+        - gammaln(r)
+        + r * np.log(alpha)
+        + gammaln(a + b)
+        - gammaln(b)
+        + gammaln(b + x)
+        - gammaln(a + b + x)
+        - (r + x) * np.log(alpha + T)
+    )
+    D = _log_odds_dead(params, x, t_x, T)
+    return np.asarray(f0 + np.where(x > 0, np.logaddexp(0.0, D), 0.0))
+
+
+def _log_odds_dead(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """``D = ln(a/(b+x-1)) + (r+x) ln((alpha+T)/(alpha+t_x))``; -inf where ``x == 0``."""
+    r, alpha, a, b = (float(v) for v in params)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        D = np.log(a) - np.log(b + x - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return np.where(x > 0, D, -np.inf)
+
+
+def probability_alive(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """P(alive | x, t_x, T) (paper, eq. 13), computed as ``expit(-D)``; 1 where ``x == 0``."""
+    return np.asarray(expit(-_log_odds_dead(params, x, t_x, T)))
+
+
+def expected_purchases_alive(
+    params: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray | float
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, T, alive at T] (paper, eq. 10 without the P(alive) factor).
+
+    ``(a+b+x-1)/(a-1) * [1 - G]`` with
+    ``G = ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)``, ``z = t/(alpha+T+t)``.
+    Euler's transformation ``2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)`` turns it into
+    ``G = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose upper parameters do not grow
+    with ``x``: the series stays well conditioned for heavy buyers. Depends on ``(x, T)``
+    only, never on ``t_x``.
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    x, T, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(T, float), np.asarray(t, float))
+    z = t / (alpha + T + t)
+    c = a + b + x - 1.0
+    G = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    return np.asarray(c / (a - 1.0) * (1.0 - G))
+
+
+def conditional_expected_purchases(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray | float
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, t_x, T] (paper, eq. 10): P(alive) times the alive part."""
+    return probability_alive(params, x, t_x, T) * expected_purchases_alive(params, x, T, t)
+
+
+def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+    """E[X(t)] for a customer just acquired (paper, eq. 9): the alive part at x = 0, T = 0."""
+    t_arr = np.asarray(t, float)
+    return expected_purchases_alive(params, np.zeros_like(t_arr), np.zeros_like(t_arr), t_arr)
+
+
+def expected_purchases_alive_distinct(
+    params: np.ndarray, x: np.ndarray, T: np.ndarray, t: float
+) -> np.ndarray:
+    """:func:`expected_purchases_alive` evaluated once per distinct ``(x, T)`` pair.
+
+    The hypergeometric term is the costly part of a prediction and depends on ``(x, T)``
+    only; a cohort of millions has far fewer distinct pairs.
+    """
+    fx, fT = factorize(x), factorize(T)
+    pair_key = fx.codes.astype(np.int64) * fT.values.size + fT.codes
+    unique_key, inverse = np.unique(pair_key, return_inverse=True)
+    if unique_key.size == x.size:
+        return expected_purchases_alive(params, x, T, t)
+    n_T = fT.values.size
+    values = expected_purchases_alive(
+        params, fx.values[unique_key // n_T], fT.values[unique_key % n_T], t
+    )
+    return np.asarray(values[inverse.reshape(-1)])
