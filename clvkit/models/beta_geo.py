@@ -221,6 +221,17 @@ class BetaGeo(BaseModel):
         t = self._horizon(horizon)
         return float(bgnbd.expected_purchases_new(params, t))
 
+    def probability_alive_new_customer(self, age: float | str) -> float:
+        """P(alive) of a customer ``age`` after acquisition, knowing nothing of their purchases.
+
+        The model's expected share of a cohort still alive at that age:
+        ``(alpha/(alpha+t))^r 2F1(r, b; a+b; t/(alpha+t))`` (derived from the BG/NBD
+        assumptions; see :func:`clvkit.models._kernels.bgnbd.probability_alive_new`).
+        """
+        params = self._check_fitted()
+        t = parse_horizon(age, self.time_unit_, argument="age")
+        return float(bgnbd.probability_alive_new(params, t))
+
     def _horizon(self, horizon: object) -> float:
         if horizon is None:
             raise InputError("The 'horizon' argument is required (e.g. 39 or '52W').")

@@ -273,6 +273,21 @@ def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndar
     return expected_purchases_alive(params, np.zeros_like(t_arr), np.zeros_like(t_arr), t_arr)
 
 
+def probability_alive_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+    """P(a customer acquired at 0 is still alive at age t), unconditional on purchases.
+
+    Drop-out happens only right after a repeat purchase, so given (lambda, p) the customer
+    survives to t with probability E[(1-p)^N(t)] = exp(-lambda p t). Averaging over
+    Gamma(r, alpha) gives (alpha/(alpha + p t))^r, and over Beta(a, b) Euler's integral
+    gives 2F1(r, a; a+b; -t/alpha); Pfaff's transformation maps the argument into [0, 1):
+    ``(alpha/(alpha+t))^r 2F1(r, b; a+b; t/(alpha+t))``.
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    t = np.asarray(t, float)
+    z = t / (alpha + t)
+    return np.asarray(np.exp(r * np.log1p(-z)) * hyp2f1(r, b, a + b, z))
+
+
 def expected_purchases_alive_distinct(
     params: np.ndarray, x: np.ndarray, T: np.ndarray, t: float
 ) -> np.ndarray:
