@@ -24,9 +24,11 @@ MONTH_DAYS = 365.2425 / 12
 
 def _log(rows: list[tuple[object, str, float]]) -> pd.DataFrame:
     ids, dates, amounts = zip(*rows, strict=True)
-    return pd.DataFrame(
-        {"customer_id": list(ids), "date": pd.to_datetime(list(dates), format="ISO8601"), "amount": list(amounts)}
-    )
+    return pd.DataFrame({
+        "customer_id": list(ids),
+        "date": pd.to_datetime(list(dates), format="ISO8601"),
+        "amount": list(amounts),
+    })
 
 
 # ---- grain merging ------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_betageo_refuses_bad_frames(case, bad, message, call):
 
 def test_duplicated_columns_are_refused():
     bad = pd.concat([frame(), frame()[["T"]]], axis=1)
-    with pytest.raises(InputError, match="duplicated column names.*'T'"):
+    with pytest.raises(InputError, match=r"duplicated column names.*'T'"):
         ck.BetaGeo().fit(bad)
 
 
@@ -119,7 +119,7 @@ def test_bad_horizons_are_refused(horizon):
 def test_frame_in_another_time_unit_is_refused():
     days = frame()
     days.attrs["time_unit"] = "D"
-    with pytest.raises(UnitError, match="time unit 'D'.*fitted in 'W'"):
+    with pytest.raises(UnitError, match=r"time unit 'D'.*fitted in 'W'"):
         BG.probability_alive(days)
 
 

@@ -59,12 +59,12 @@ def test_rescaling_time_changes_nothing(params, history, unit):
     name, weeks_to_unit = unit
     x, t_x, T = history
     in_weeks = ck.BetaGeo.from_params(
-        **dict(zip("r alpha a b".split(), params, strict=True)), time_unit="W"
+        **dict(zip(["r", "alpha", "a", "b"], params, strict=True)), time_unit="W"
     )
     scaled = params.copy()
     scaled[1] *= weeks_to_unit
     other = ck.BetaGeo.from_params(
-        **dict(zip("r alpha a b".split(), scaled, strict=True)), time_unit=name
+        **dict(zip(["r", "alpha", "a", "b"], scaled, strict=True)), time_unit=name
     )
     w = in_weeks.expected_purchases(frequency=[x], recency=[t_x], T=[T], horizon="26W")
     o = other.expected_purchases(
