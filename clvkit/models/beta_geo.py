@@ -11,7 +11,7 @@ import pandas as pd
 from clvkit._time import parse_horizon
 from clvkit.errors import InputError
 from clvkit.models._inputs import read_rfm, read_weights
-from clvkit.models._kernels import bgnbd
+from clvkit.models._kernels import activity, bgnbd
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel
 
@@ -220,6 +220,42 @@ class BetaGeo(BaseModel):
         params = self._check_fitted()
         t = self._horizon(horizon)
         return float(bgnbd.expected_purchases_new(params, t))
+
+    def probability_purchase(
+        self,
+        customers: pd.DataFrame | None = None,
+        window: float | str | None = None,
+        *,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> pd.Series | np.ndarray:
+        """Probability of at least one purchase in ``(T, T + window]`` given the history.
+
+        ``P(alive) * [1 - ((alpha+T)/(alpha+T+window))^(r+x)]`` (see
+        :mod:`clvkit.models._kernels.activity`). Unlike P(alive) it falls for customers who
+        stay silent without ever repeating, so it is the activity signal of the lifecycle
+        stages.
+
+        Returns
+        -------
+        Series indexed like ``customers`` (name ``p_active``), or (n,) array.
+        """
+        params = self._check_fitted()
+        if window is None:
+            raise InputError("The 'window' argument is required (e.g. 13 or '13W').")
+        w = parse_horizon(window, self.time_unit_, argument="window", allow_zero=False)
+        rfm = read_rfm(
+            customers,
+            {"frequency": frequency, "recency": recency, "T": T},
+            need=("frequency", "recency", "T"),
+            caller="BetaGeo.probability_purchase",
+        )
+        self._check_unit(rfm)
+        values = activity.probability_purchase_within(
+            params, rfm["frequency"], rfm["recency"], rfm["T"], w
+        )
+        return rfm.wrap(values, "p_active")
 
     def probability_alive_new_customer(self, age: float | str) -> float:
         """P(alive) of a customer ``age`` after acquisition, knowing nothing of their purchases.
