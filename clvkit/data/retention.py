@@ -30,7 +30,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -173,7 +173,7 @@ def activity(
         stacklevel=4 + depth,
     )
     day = bought.period_start.astype("datetime64[D]")
-    last_day = np.datetime64(bought.observation_end, "D")
+    last_day: Any = bought.observation_end.astype("datetime64[D]")
     ordinal = _ordinal(day, period)
     first_ordinal = int(ordinal.min())
     last_ordinal = int(_ordinal(np.array([last_day]), period)[0])
@@ -496,11 +496,11 @@ def cohort_table(
     row = np.searchsorted(cohorts, act.cohort[act.customer])
     cell = row * n + (act.k - act.cohort[act.customer])
     if metric in ("customers", "retention"):
-        values = np.bincount(cell, minlength=cohorts.size * n).astype(np.float64)
+        values = np.bincount(cell, minlength=cohorts.size * n)
     else:
         assert act.amount is not None
         values = np.bincount(cell, weights=act.amount, minlength=cohorts.size * n)
-    values = values.reshape(cohorts.size, n)
+    values = values.reshape(cohorts.size, n).astype(np.float64)
     if metric == "retention":
         values = values / size[:, None]
     elif metric == "clv":
