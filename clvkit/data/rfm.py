@@ -127,7 +127,12 @@ def rfm_summary(
         stacklevel=3,
     )
     columns = _summarise(
-        bought.customer, bought.period_start, bought.amount, bought.observation_end, unit
+        bought.customer,
+        bought.period_start,
+        bought.amount,
+        bought.observation_end,
+        unit,
+        starts=bought.customer_start,
     )
     out = pd.DataFrame(columns, index=bought.customer_ids)
     out.attrs.update(
@@ -236,7 +241,7 @@ def calibration_holdout(
             "the holdout period would be empty."
         )
 
-    first = bought.period_start[bought.customer_starts()]
+    first = bought.period_start[bought.customer_start]
     included = first <= cal_end
     n_customers = int(np.count_nonzero(included))
     if n_customers == 0:
@@ -291,9 +296,14 @@ def _summarise(
     amount: np.ndarray | None,
     end: np.datetime64,
     unit: str,
+    starts: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """RFM columns from purchases sorted by (customer, period); customers numbered 0..k-1."""
-    starts = _group_starts(customer)
+    """RFM columns from purchases sorted by (customer, period); customers numbered 0..k-1.
+
+    ``starts`` (each customer's first row) is computed when not given.
+    """
+    if starts is None:
+        starts = _group_starts(customer)
     last_rows = np.append(starts[1:], customer.size) - 1
     frequency = (last_rows - starts).astype(np.float64)
     first = period[starts]

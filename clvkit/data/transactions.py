@@ -64,6 +64,9 @@ class Purchases:
         customer id column's name.
     customer : numpy.ndarray of int64, shape (n_purchases,)
         Position of each purchase's customer in :attr:`customer_ids`; non-decreasing.
+    customer_start : numpy.ndarray of int64, shape (n_customers,)
+        Row of each customer's first purchase (so ``customer_start[i]`` up to
+        ``customer_start[i + 1]`` are customer ``i``'s rows).
     period_start : numpy.ndarray of datetime64, shape (n_purchases,)
         Start of each purchase's grain period on the log's wall clock: ``datetime64[D]``
         for day and coarser grains, ``datetime64[h]`` for the hour grain. Strictly
@@ -87,6 +90,7 @@ class Purchases:
 
     customer_ids: pd.Index
     customer: np.ndarray
+    customer_start: np.ndarray
     period_start: np.ndarray
     amount: np.ndarray | None
     n_transactions: np.ndarray
@@ -104,10 +108,6 @@ class Purchases:
     def n_purchases(self) -> int:
         """Number of purchases (rows)."""
         return int(self.customer.size)
-
-    def customer_starts(self) -> np.ndarray:
-        """Row position of each customer's first purchase, shape (n_customers,), int64."""
-        return _group_starts(self.customer)
 
     def to_frame(self) -> pd.DataFrame:
         """The purchases as a new DataFrame.
@@ -479,8 +479,10 @@ def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     """Positions where a new run of equal values starts in a sorted array."""
     if sorted_keys.size == 0:
         return np.zeros(0, dtype=np.int64)
-    change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-    return np.concatenate(([0], change)).astype(np.int64)
+    new = np.empty(sorted_keys.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
+    return np.flatnonzero(new).astype(np.int64, copy=False)
 
 
 def _merge(
@@ -493,40 +495,65 @@ def _merge(
     timezone: str | None,
     n_excluded: int,
 ) -> Purchases:
-    """Sort by (customer, period) and merge equal pairs; all vectorised."""
+    """Sort by (customer, period) and merge equal pairs; all vectorised.
+
+    Each row gets one int64 key, ``customer code * span + period offset``. When the key
+    and the row number fit together in 63 bits (any log up to ~10^9 rows with a few
+    million customers over decades of days), they are packed into one integer and sorted
+    with :meth:`numpy.ndarray.sort`, which numpy vectorises (SIMD), several times faster
+    than :func:`numpy.argsort`; the row number breaks ties, so the sort is stable and the
+    amounts of one purchase add up in the log's row order. Otherwise a stable argsort is
+    used.
+    """
     ticks = period.view(np.int64)
     t_min = int(ticks.min())
     span = int(ticks.max()) - t_min + 1
-    if len(uniques) * span < 2**62:
-        key = codes * span + (ticks - t_min)
-        if key.size > 1 and not bool(np.all(key[1:] >= key[:-1])):
-            # Stable, so amounts inside a purchase add up in the log's row order.
+    n_codes = len(uniques)
+    n_rows = codes.size
+    key = codes  # our own array (from factorize), reused in place
+    key *= span
+    key += ticks
+    key -= t_min
+    if n_rows > 1 and not bool(np.all(key[1:] >= key[:-1])):
+        row_bits = (n_rows - 1).bit_length()
+        if (n_codes * span - 1).bit_length() + row_bits <= 63:
+            # In place where possible: at 10^7 rows each fresh array costs page faults.
+            order = np.arange(n_rows, dtype=np.int64)
+            key <<= row_bits
+            key |= order
+            key.sort()
+            np.bitwise_and(key, (1 << row_bits) - 1, out=order)
+            key >>= row_bits
+        else:  # pragma: no cover - needs ~10^9 rows times a huge customer x period grid
             order = np.argsort(key, kind="stable")
             key = key[order]
-            codes, ticks = codes[order], ticks[order]
-            amount = amount[order] if amount is not None else None
-        starts = _group_starts(key)
-    else:  # pragma: no cover - needs ~10^12 customers x periods
-        order = np.lexsort((ticks, codes))
-        codes, ticks = codes[order], ticks[order]
         amount = amount[order] if amount is not None else None
-        new = (codes[1:] != codes[:-1]) | (ticks[1:] != ticks[:-1])
-        starts = np.concatenate(([0], np.flatnonzero(new) + 1)).astype(np.int64)
-
-    n_transactions = np.diff(np.append(starts, codes.size)).astype(np.int64)
-    customer = codes[starts]
-    merged_start = ticks[starts].view(period.dtype)
+        del order
+    starts = _group_starts(key)
+    merged_key = key[starts]
+    del key
+    customer = merged_key // span
+    merged_key -= customer * span
+    merged_key += t_min
+    merged_start = merged_key.view(period.dtype)
+    n_transactions = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=n_transactions[:-1])
+    n_transactions[-1:] = n_rows - starts[-1:]
     merged_amount = np.add.reduceat(amount, starts) if amount is not None else None
 
-    # Keep only customers with a purchase; renumber them 0..k-1 in id order.
     first_rows = _group_starts(customer)
-    kept_ids = uniques.take(customer[first_rows])
-    is_new = np.zeros(customer.size, dtype=np.int64)
-    is_new[first_rows] = 1
-    compact = np.cumsum(is_new) - 1
+    if first_rows.size == n_codes:  # every customer kept a purchase: codes are compact
+        kept_ids = uniques
+    else:  # renumber the customers left after the cut 0..k-1, in id order
+        present = customer[first_rows]
+        renumber = np.zeros(n_codes, dtype=np.int64)
+        renumber[present] = np.arange(present.size)
+        customer = renumber[customer]
+        kept_ids = uniques.take(present)
     return Purchases(
         customer_ids=pd.Index(kept_ids, name=uniques.name),
-        customer=compact,
+        customer=customer,
+        customer_start=first_rows,
         period_start=merged_start,
         amount=merged_amount,
         n_transactions=n_transactions,

@@ -222,7 +222,7 @@ def test_purchases_table() -> None:
     assert p.period_start.astype(str).tolist() == ["2024-01-01", "2024-01-02", "2024-01-03"]
     assert p.amount is not None and p.amount.tolist() == [2.0, 5.0, 8.0]
     assert p.n_transactions.tolist() == [1, 2, 1]
-    assert p.customer_starts().tolist() == [0, 1]
+    assert p.customer_start.tolist() == [0, 1]
     assert (p.n_customers, p.n_purchases, p.n_excluded) == (2, 3, 0)
     assert str(p.observation_end) == "2024-01-03"
     frame = p.to_frame()
