@@ -311,3 +311,31 @@ def test_calibration_holdout_properties(log: pd.DataFrame, cut: int) -> None:
     assert total.tolist() == purchases_per_customer.loc[out.index].tolist()
     assert ((out["monetary_value_holdout"] == 0) >= (out["frequency_holdout"] == 0)).all()
     assert (out["duration_holdout"] == (end - calibration_end).days).all()
+
+
+# ---- a larger random log against lifetimes 0.11.3 ----------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
+def test_random_log_equals_lifetimes() -> None:
+    # 200,000 timestamped transactions of 20,000 customers over two years (many customers
+    # buy twice on one day), shuffled: exercises the sort and the merge at scale.
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    rng = np.random.default_rng(20240101)
+    n = 200_000
+    seconds = rng.integers(0, 730 * 86_400, n).astype("timedelta64[s]")
+    tx = pd.DataFrame({
+        "customer_id": rng.integers(0, 20_000, n),
+        "date": np.datetime64("2022-01-01T00:00:00") + seconds,
+        "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
+    })
+    ours = rfm_summary(tx, monetary="amount", time_unit="W")
+    theirs = summary_data_from_transaction_data(
+        tx, "customer_id", "date", monetary_value_col="amount", freq="D", freq_multiplier=7
+    ).sort_index()
+    assert ours.index.tolist() == theirs.index.tolist()
+    for column in ["frequency", "recency", "T", "monetary_value"]:
+        np.testing.assert_allclose(ours[column], theirs[column], rtol=0, atol=1e-9)
+    direct = tx.groupby("customer_id")["amount"].sum()
+    np.testing.assert_allclose(ours["historical_value"], direct.loc[ours.index], atol=1e-9)
