@@ -12,20 +12,33 @@ Layers, dependencies pointing down only::
 """
 
 from clvkit import datasets, errors
+from clvkit._version import __version__
 from clvkit.data import calibration_holdout, rfm_summary
 from clvkit.errors import ClvkitError, ConvergenceWarning
 from clvkit.models import BetaGeo, GammaGamma
-
-__version__ = "0.1.0"
+from clvkit.value import (
+    CLVModel,
+    LifecycleRules,
+    lifecycle_stage,
+    load_model,
+    predict_clv,
+    segment_summary,
+)
 
 __all__ = [
     "BetaGeo",
+    "CLVModel",
     "ClvkitError",
     "ConvergenceWarning",
     "GammaGamma",
+    "LifecycleRules",
     "__version__",
     "calibration_holdout",
     "datasets",
     "errors",
+    "lifecycle_stage",
+    "load_model",
+    "predict_clv",
     "rfm_summary",
+    "segment_summary",
 ]

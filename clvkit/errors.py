@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ClvkitError",
     "ConvergenceWarning",
+    "DataWarning",
     "InputError",
     "ModelFileError",
     "NotFittedError",
@@ -43,3 +44,9 @@ class ModelFileError(ClvkitError):
 
 class ConvergenceWarning(UserWarning):
     """The optimiser stopped without meeting its convergence criterion."""
+
+
+class DataWarning(UserWarning):
+    """Something in the data was set aside on purpose (e.g. transactions after the end of
+    observation); the message counts it. Filter it with
+    ``warnings.simplefilter("ignore", clvkit.errors.DataWarning)``."""

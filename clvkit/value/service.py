@@ -1,0 +1,151 @@
+"""``clvkit.predict_clv``: the entry point for services.
+
+Takes a fitted :class:`~clvkit.CLVModel` or the path of a model file (loaded once per path
+and file version, then cached), and customers as a DataFrame, one mapping, or a list of
+mappings. It imports no plotting code, keeps no mutable state besides the read-only model
+cache, and is safe to call from many threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clvkit.errors import InputError, ModelFileError
+from clvkit.value.clv import CLV_COLUMNS, CLVModel, _margin
+from clvkit.value.io import load_model
+from clvkit.value.lifecycle import STAGES, LifecycleRules
+
+__all__ = ["predict_clv"]
+
+_FIELDS = ("frequency", "recency", "T", "monetary_value", "historical_value")
+
+
+@functools.lru_cache(maxsize=32)
+def _cached(path: str, mtime_ns: int, size: int) -> CLVModel:
+    model = load_model(path)
+    if not isinstance(model, CLVModel):
+        raise ModelFileError(
+            f"{path!r} holds a {type(model).__name__}; predict_clv needs a CLVModel file "
+            "(CLVModel().fit(rfm).save(path))."
+        )
+    return model
+
+
+def _resolve(model: object) -> CLVModel:
+    if isinstance(model, CLVModel):
+        return model
+    if isinstance(model, str | os.PathLike):
+        path = os.path.abspath(os.fspath(model))
+        try:
+            stat = os.stat(path)
+        except OSError as exc:
+            raise ModelFileError(f"Cannot read model file {path!r}: {exc.strerror}.") from exc
+        # the file's identity is part of the key: a rewritten file is loaded afresh
+        return _cached(path, stat.st_mtime_ns, stat.st_size)
+    raise InputError(
+        "The 'model' argument of predict_clv must be a CLVModel or the path of a model "
+        f"file. Got {type(model).__name__}."
+    )
+
+
+def predict_clv(
+    model: CLVModel | str | os.PathLike[str],
+    customers: pd.DataFrame | Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    horizon: float | str,
+    discount_rate: float = 0.0,
+    margin: float | str = 1.0,
+    period: float | str | None = None,
+    lifecycle: LifecycleRules | None = None,
+) -> pd.DataFrame | dict[str, Any] | list[dict[str, Any]]:
+    """Actual and potential CLV of one or many customers, from a model or a model file.
+
+    Parameters
+    ----------
+    model : CLVModel or path
+        A fitted model, or the path of a file written by ``CLVModel.save``; a path is
+        loaded once and cached until the file changes.
+    customers : DataFrame, mapping or list of mappings
+        Each customer's ``frequency``, ``recency``, ``T``, ``monetary_value`` and
+        ``historical_value`` (in the model's time unit). A mapping may also carry
+        ``customer_id``, echoed in the result, and the margin field if ``margin`` names
+        one.
+    horizon, discount_rate, margin, period, lifecycle
+        As for :meth:`CLVModel.predict_clv`.
+
+    Returns
+    -------
+    DataFrame for a DataFrame, a dict for one mapping, a list of dicts for a list. Each
+    dict holds the :data:`~clvkit.value.clv.CLV_COLUMNS` as floats and ``lifecycle_stage``
+    as a string.
+    """
+    clv_model = _resolve(model)
+    options = {
+        "horizon": horizon,
+        "discount_rate": discount_rate,
+        "period": period,
+        "lifecycle": lifecycle,
+    }
+    if isinstance(customers, pd.DataFrame):
+        return clv_model.predict_clv(customers, margin=margin, **options)  # type: ignore[arg-type]
+    if isinstance(customers, Mapping):
+        return _predict_records(clv_model, [customers], margin, options, "customers")[0]
+    if isinstance(customers, Sequence) and not isinstance(customers, str | bytes):
+        if len(customers) == 0:
+            raise InputError("The 'customers' list is empty; pass at least one customer.")
+        for i, item in enumerate(customers):
+            if not isinstance(item, Mapping):
+                raise InputError(
+                    f"customers[{i}] must be a mapping of fields. Got {type(item).__name__}."
+                )
+        return _predict_records(clv_model, customers, margin, options, "customers")
+    raise InputError(
+        "The 'customers' argument must be a DataFrame, a mapping or a list of mappings. "
+        f"Got {type(customers).__name__}."
+    )
+
+
+def _predict_records(
+    model: CLVModel,
+    records: Sequence[Mapping[str, Any]],
+    margin: object,
+    options: dict[str, Any],
+    argument: str,
+) -> list[dict[str, Any]]:
+    wanted = list(_FIELDS)
+    if isinstance(margin, str):
+        wanted.append(margin)
+    arrays: dict[str, object] = {}
+    for name in wanted:
+        missing = [i for i, rec in enumerate(records) if name not in rec]
+        if missing:
+            where = (
+                ""
+                if len(records) == 1
+                else f" in {len(missing)} of {len(records)} records (positions {missing[:3]})"
+            )
+            raise InputError(f"The {argument!r} field {name!r} is missing{where}.")
+        arrays[name] = [rec[name] for rec in records]
+    margin_values = (
+        _margin(np.asarray(arrays.pop(margin)), None, len(records))
+        if isinstance(margin, str)
+        else _margin(margin, None, len(records))
+    )
+    rfm = model._read(None, arrays)
+    columns, stages = model.predict_arrays(rfm, margin=margin_values, **options)
+    out: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        row: dict[str, Any] = {}
+        if "customer_id" in rec:
+            row["customer_id"] = rec["customer_id"]
+        for name in CLV_COLUMNS:
+            row[name] = float(columns[name][i])
+        row["lifecycle_stage"] = STAGES[int(stages[i])]
+        out.append(row)
+    return out
