@@ -28,7 +28,7 @@ from clvkit.data.transactions import (
     format_period,
     period_start,
 )
-from clvkit.errors import InputError
+from clvkit.errors import DataWarning, InputError
 
 __all__ = ["calibration_holdout", "rfm_summary"]
 
@@ -67,7 +67,7 @@ def rfm_summary(
     observation_end : str, datetime-like or None, default None
         End of observation, floored to the start of its grain period (with ``grain="D"``,
         transactions on that day count). ``None`` means the last transaction's time.
-        Later transactions are excluded with a :class:`UserWarning` that counts them.
+        Later transactions are excluded with a :class:`~clvkit.errors.DataWarning` that counts them.
     datetime_format : str, optional
         ``format`` for :func:`pandas.to_datetime` when the dates are strings.
 
@@ -99,7 +99,7 @@ def rfm_summary(
 
     Warns
     -----
-    UserWarning
+    clvkit.errors.DataWarning
         When transactions fall after ``observation_end``; they are excluded and counted.
 
     Examples
@@ -209,7 +209,7 @@ def calibration_holdout(
 
     Warns
     -----
-    UserWarning
+    clvkit.errors.DataWarning
         When transactions fall after ``observation_end`` (excluded and counted), or when
         no purchase at all falls in the holdout period.
     """
@@ -275,7 +275,7 @@ def calibration_holdout(
         warnings.warn(
             f"No purchase falls in the holdout period ({format_period(cal_end, grain)}, "
             f"{format_period(end, grain)}]; check calibration_end and observation_end.",
-            UserWarning,
+            DataWarning,
             stacklevel=2,
         )
 

@@ -36,7 +36,7 @@ from clvkit._validation import (
     numeric_column,
     raise_rule,
 )
-from clvkit.errors import InputError
+from clvkit.errors import DataWarning, InputError
 
 __all__ = ["Purchases", "purchases"]
 
@@ -147,7 +147,7 @@ def purchases(
 
     All transactions of one customer inside one ``grain`` calendar period become one
     purchase dated at the period's start; their amounts add up. Transactions after the
-    end of observation are dropped and counted in a :class:`UserWarning`.
+    end of observation are dropped and counted in a :class:`~clvkit.errors.DataWarning`.
 
     Parameters
     ----------
@@ -193,7 +193,7 @@ def purchases(
 
     Warns
     -----
-    UserWarning
+    clvkit.errors.DataWarning
         When transactions fall after ``observation_end``; the message counts them.
     """
     return _build(
@@ -277,7 +277,7 @@ def _build(
             f"{n_excluded} of {keep.size} transactions fall after observation_end="
             f"{format_period(end, grain)} and were excluded. Filter the log first to "
             "silence this warning.",
-            UserWarning,
+            DataWarning,
             stacklevel=stacklevel,
         )
         codes, period = codes[keep], period[keep]
