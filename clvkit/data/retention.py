@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from clvkit.data.transactions import _build, _group_starts, format_period
-from clvkit.errors import InputError, UnitError
+from clvkit.errors import DataWarning, InputError, UnitError
 
 __all__ = ["cohort_table", "retention_table"]
 
@@ -231,7 +231,7 @@ def activity(
             "it, so its counts and rates are understated, not a real fall in retention. "
             "It is kept and flagged (attrs['incomplete_period']); pass incomplete='drop' "
             "to leave it out, or an observation_end on the last day of a period.",
-            UserWarning,
+            DataWarning,
             stacklevel=3 + depth,
         )
     return Activity(
@@ -311,7 +311,8 @@ def retention_table(
         As in :func:`clvkit.rfm_summary`. With ``monetary`` the table gains ``revenue``.
     observation_end : str, datetime-like or None, default None
         Last observed day (inclusive); ``None`` means the last transaction's day. Later
-        transactions are excluded with a :class:`UserWarning` that counts them.
+        transactions are excluded with a :class:`~clvkit.errors.DataWarning` that counts
+        them.
     incomplete : {"flag", "drop"}, default "flag"
         What to do when the last period is not observed to its last day. ``"flag"``
         keeps it with ``complete = False`` and warns (its counts and rates are
@@ -358,9 +359,9 @@ def retention_table(
 
     Warns
     -----
-    UserWarning
+    clvkit.errors.DataWarning
         When transactions fall after ``observation_end``, and when the last period is
-        incomplete and flagged.
+        incomplete and flagged (both are UserWarnings).
     """
     act = activity(
         transactions,

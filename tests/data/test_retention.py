@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from clvkit.data import rfm_summary
 from clvkit.data.retention import cohort_table, retention_table
-from clvkit.errors import InputError, UnitError
+from clvkit.errors import DataWarning, InputError, UnitError
 
 # ---- a hand-built month: 1,000 in the base, 780 buy again -----------------------------------
 
@@ -204,7 +204,8 @@ def test_incomplete_last_period_is_flagged(cdnow_transactions: pd.DataFrame) -> 
         UserWarning, match=r"1998Q2, is observed only up to 1998-05-15 \(45 of 91"
     ) as record:
         table = retention_table(log, "Q", observation_end="1998-05-15")
-    assert len(record) == 1 and record[0].filename == __file__  # points at the caller
+    assert len(record) == 1 and record[0].category is DataWarning
+    assert record[0].filename == __file__  # points at the caller
     assert table["complete"].tolist() == [True] * 5 + [False]
     assert table.attrs["incomplete_period"] == "1998Q2"
     assert table.attrs["observation_end"] == "1998-05-15"
