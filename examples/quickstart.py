@@ -52,6 +52,28 @@ def main() -> None:
     print("\nA few customers")
     print(few.join(predictions).round(3).to_string())
 
+    # actual versus potential value over the next year: 10 % a year discount, 30 % margin
+    model = ck.CLVModel().fit(rfm)
+    clv = model.predict_clv(rfm, horizon="52W", discount_rate=0.10, margin=0.30)
+    segments = ck.segment_summary(clv, by="lifecycle")
+    shown = [
+        "n_customers",
+        "historical_value",
+        "expected_value",
+        "potential_value",
+        "value_at_risk",
+        "at_risk_share",
+        "mean_p_alive",
+    ]
+    print("\nActual vs potential value per lifecycle stage (52 weeks, 10 %/yr, margin 30 %)")
+    print(segments[shown].round(2).to_string())
+    totals = clv[["historical_value", "expected_value", "potential_value", "value_at_risk"]].sum()
+    print(
+        f"\nWhole base: earned {totals['historical_value']:,.0f}, expected "
+        f"{totals['expected_value']:,.0f} more, {totals['potential_value']:,.0f} if every "
+        f"customer were kept: {totals['value_at_risk']:,.0f} at risk."
+    )
+
 
 if __name__ == "__main__":
     main()
