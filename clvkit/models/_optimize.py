@@ -66,11 +66,15 @@ class _Objective:
         self.penalizer = penalizer
         self._key: bytes | None = None
         self._value: tuple[float, np.ndarray, np.ndarray] = (np.inf, np.zeros(0), np.zeros(0))
+        #: unpenalised (loglik, hessian) in the natural parameters at the cached point
+        self.raw: tuple[float, np.ndarray] | None = None
+        self.n_evaluations = 0
 
     def evaluate(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         key = theta.tobytes()
         if key != self._key:
             self._key = key
+            self.raw = None
             self._value = self._compute(theta)
         return self._value
 
@@ -79,8 +83,10 @@ class _Objective:
         if np.any(np.abs(theta) > _LOG_BOUND):
             return np.inf, np.zeros(k), np.eye(k)
         p = np.exp(theta)
+        self.n_evaluations += 1
         with np.errstate(all="ignore"):
             ll, g, H = self.loglik(p, 2)
+        self.raw = (ll, H)
         if not (np.isfinite(ll) and np.all(np.isfinite(g)) and np.all(np.isfinite(H))):
             return np.inf, np.zeros(k), np.eye(k)
         pen = self.penalizer
@@ -151,6 +157,7 @@ def maximize(
     tol: float = 1e-10,
     max_iter: int = 200,
     model_name: str = "model",
+    warn: bool = True,
 ) -> FitResult:
     """Maximise ``loglik - total_weight * penalizer * sum(params**2)`` over positive params.
 
@@ -171,6 +178,9 @@ def maximize(
         Iteration budget of each method tried.
     model_name : str
         Used in the warning text.
+    warn : bool
+        Emit a :class:`ConvergenceWarning` when the fit does not converge (off for
+        preliminary fits whose result only seeds another one).
 
     Returns
     -------
@@ -205,9 +215,13 @@ def maximize(
     grad_norm = float(np.max(np.abs(g))) if np.isfinite(f) else np.inf
     converged = bool(np.isfinite(f) and grad_norm <= max(tol, 1e-7))
     params = np.exp(theta)
-    ll, _, H = loglik(params, 2)
+    objective.evaluate(theta)
+    if objective.raw is not None and np.isfinite(objective.raw[0]):
+        ll, H = objective.raw  # the point was just evaluated: no extra pass over the data
+    else:
+        ll, _, H = loglik(params, 2)
     H_pen = H - 2.0 * penalizer * total_weight * np.eye(params.size)
-    if not converged:
+    if not converged and warn:
         warnings.warn(
             f"{model_name} fit did not converge (gradient norm {grad_norm:.2e} after {n_iter} "
             f"iterations; last method {method}: {message}). Parameters may be "

@@ -106,10 +106,12 @@ class GammaGamma(BaseModel):
                 f"positive weight); got {n_repeat} of {rfm.n} customers. Spend per purchase "
                 "cannot be estimated from first purchases alone."
             )
-        data = gammagamma.prepare(x[repeat], m[repeat], w[repeat])
+        if n_repeat < x.size:
+            x, m, w = x[repeat], m[repeat], w[repeat]
+        data = gammagamma.prepare(x, m, w)
         result = maximize(
             lambda p, order: gammagamma.loglik_derivatives(p, data, order),
-            self._start(x[repeat], m[repeat], w[repeat]),
+            self._start(x, m, w),
             total_weight=data.total_weight,
             penalizer=float(self.penalizer),
             tol=float(self.tol),

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1, polygamma, psi
 
-from clvkit.models._kernels.compress import WeightedRows, compress_rows, factorize
+from clvkit.models._kernels.compress import distinct_keys, factorize
 
 __all__ = [
     "BGData",
@@ -49,6 +49,16 @@ def _trigamma(z: np.ndarray | float) -> np.ndarray:
     return np.asarray(polygamma(1, z))
 
 
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    """``u @ v`` for 1-d float arrays without BLAS.
+
+    ``einsum`` runs its own vectorised loop in the calling thread; a BLAS ``ddot`` on long
+    vectors may wake OpenBLAS worker threads, which on a busy 2-core machine costs tens of
+    times more than the arithmetic.
+    """
+    return float(np.einsum("i,i->", u, v))
+
+
 @dataclass(frozen=True)
 class BGData:
     """A BG/NBD cohort reduced to what the likelihood needs.
@@ -60,11 +70,11 @@ class BGData:
     T_values, W_T, SX_T : (kT,) arrays
         Distinct ``T`` values, the total weight at each, and the weighted sum of ``x``
         at each.
-    rep_x, rep_tx_code, rep_T_code, rep_w : (m,) arrays
+    rep_x, rep_x_code, rep_tx_code, rep_T_code, rep_w : (m,) arrays
         Distinct repeat-buyer rows ``(x, t_x, T)`` with ``x > 0``: ``x`` itself, codes into
-        ``tx_values`` and ``T_values``, and the row weight.
+        ``x_values``, ``tx_values`` and ``T_values``, and the row weight.
     tx_values : (ktx,) array
-        Distinct recency values among repeat buyers.
+        Distinct recency values.
     total_weight : float
         Sum of all weights (the effective number of customers).
     n_distinct : int
@@ -77,6 +87,7 @@ class BGData:
     W_T: np.ndarray
     SX_T: np.ndarray
     rep_x: np.ndarray
+    rep_x_code: np.ndarray
     rep_tx_code: np.ndarray
     rep_T_code: np.ndarray
     rep_w: np.ndarray
@@ -90,28 +101,55 @@ def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) 
 
     All inputs are (n,) float64 arrays already validated (``x`` integer-valued and
     ``>= 0``, ``0 <= t_x <= T``, ``t_x == 0`` where ``x == 0``, ``weights >= 0``).
+
+    Rows are compressed on one integer key of the three column codes (see
+    :mod:`clvkit.models._kernels.compress`); the per-``x`` and per-``T`` weights then come
+    from the distinct rows, and only distinct repeat-buyer rows are kept row-wise.
     """
-    rows: WeightedRows = compress_rows((x, t_x, T), weights)
-    fx, ftx, fT = rows.columns
-    w = rows.weights
-    xr = fx.values[fx.codes]
-    W_x = np.bincount(fx.codes, weights=w, minlength=fx.values.size)
-    W_T = np.bincount(fT.codes, weights=w, minlength=fT.values.size)
-    SX_T = np.bincount(fT.codes, weights=w * xr, minlength=fT.values.size)
+    keep = weights > 0
+    if not keep.all():
+        x, t_x, T, weights = x[keep], t_x[keep], T[keep], weights[keep]
+    # one mixed-radix key over all rows; x == 0 rows (t_x == 0) collapse to one row per
+    # T. Each column's codes are dropped as soon as they are folded into the key.
+    fx = factorize(x)
+    x_values, key = fx.values, fx.codes.astype(np.int64)
+    del fx
+    ftx = factorize(t_x)
+    tx_values, ktx = ftx.values, ftx.values.size
+    key *= ktx
+    key += ftx.codes
+    del ftx
+    fT = factorize(T)
+    T_values, kT = fT.values, fT.values.size
+    key *= kT
+    key += fT.codes
+    del fT
+    kx = x_values.size
+    row_key, row_w = distinct_keys(key, weights)
+    del key
+    T_code = (row_key % kT).astype(np.intp)
+    rest = row_key // kT
+    tx_code = (rest % ktx).astype(np.intp)
+    x_code = (rest // ktx).astype(np.intp)
+    xr = x_values[x_code]
+    W_x = np.bincount(x_code, weights=row_w, minlength=kx)
+    W_T = np.bincount(T_code, weights=row_w, minlength=kT)
+    SX_T = np.bincount(T_code, weights=row_w * xr, minlength=kT)
     rep = xr > 0
     return BGData(
-        x_values=fx.values,
+        x_values=x_values,
         W_x=W_x,
-        T_values=fT.values,
+        T_values=T_values,
         W_T=W_T,
         SX_T=SX_T,
         rep_x=xr[rep],
-        rep_tx_code=ftx.codes[rep],
-        rep_T_code=fT.codes[rep],
-        rep_w=w[rep],
-        tx_values=ftx.values,
-        total_weight=float(w.sum()),
-        n_distinct=rows.n_rows,
+        rep_x_code=x_code[rep],
+        rep_tx_code=tx_code[rep],
+        rep_T_code=T_code[rep],
+        rep_w=row_w[rep],
+        tx_values=tx_values,
+        total_weight=float(W_x.sum()),
+        n_distinct=int(row_w.size),
     )
 
 
@@ -119,6 +157,10 @@ def loglik_derivatives(
     params: np.ndarray, data: BGData, order: int = 2
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Total weighted log-likelihood and its gradient and Hessian in ``(r, alpha, a, b)``.
+
+    Terms in ``x`` alone, ``T`` alone or ``t_x`` alone are evaluated once per distinct
+    value and gathered; per distinct repeat-buyer row the work is a handful of
+    vectorised passes (one ``exp`` and one ``log1p``), and every sum is a non-BLAS dot.
 
     Parameters
     ----------
@@ -140,21 +182,31 @@ def loglik_derivatives(
     xv, Wx = data.x_values, data.W_x
     Tv, WT, SXT = data.T_values, data.W_T, data.SX_T
     log_aT = np.log(alpha + Tv)
+    kx = xv.size
 
     # f0: per distinct x, per distinct T, and constants
-    ll = float(
-        Wx @ (gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))
-        + W * (-gammaln(r) + r * np.log(alpha) + gammaln(a + b) - gammaln(b))
-        - (r * WT + SXT) @ log_aT
+    ll = (
+        _dot(Wx, gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))
+        + W * float(-gammaln(r) + r * np.log(alpha) + gammaln(a + b) - gammaln(b))
+        - _dot(r * WT + SXT, log_aT)
     )
-    # softplus(D) over distinct repeat-buyer rows
-    xr, wr = data.rep_x, data.rep_w
-    lbx = np.log(b + xr - 1.0)
+    # softplus(D) over distinct repeat-buyer rows, D = c_x - (r + x) * dlog
+    xr, wr, xc = data.rep_x, data.rep_w, data.rep_x_code
+    tc, Tc = data.rep_tx_code, data.rep_T_code
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c_x = np.log(a) - np.log(b + xv - 1.0)  # only x >= 1 entries are gathered
     log_atx_v = np.log(alpha + data.tx_values)
-    dlog = log_atx_v[data.rep_tx_code] - log_aT[data.rep_T_code]  # <= 0
-    rx = r + xr
-    D = np.log(a) - lbx - rx * dlog
-    ll += float(wr @ np.logaddexp(0.0, D))
+    dlog = log_atx_v.take(tc)
+    dlog -= log_aT.take(Tc)  # <= 0
+    rx = xr + r
+    D = rx * dlog
+    np.subtract(c_x.take(xc), D, out=D)
+    e = np.abs(D)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # exp(-|D|) in (0, 1]
+    sp = np.log1p(e)
+    sp += np.maximum(D, 0.0)
+    ll += _dot(wr, sp)
 
     grad = np.zeros(N_PARAMS)
     hess = np.zeros((N_PARAMS, N_PARAMS))
@@ -164,46 +216,68 @@ def loglik_derivatives(
     inv_aT = 1.0 / (alpha + Tv)
     psi_ab = psi(a + b)
     psi_abx = psi(a + b + xv)
-    grad[0] = Wx @ psi(r + xv) + W * (np.log(alpha) - psi(r)) - WT @ log_aT
-    grad[1] = W * r / alpha - (r * WT + SXT) @ inv_aT
-    grad[2] = W * psi_ab - Wx @ psi_abx
-    grad[3] = W * (psi_ab - psi(b)) + Wx @ (psi(b + xv) - psi_abx)
+    grad[0] = _dot(Wx, psi(r + xv)) + W * (np.log(alpha) - psi(r)) - _dot(WT, log_aT)
+    grad[1] = W * r / alpha - _dot(r * WT + SXT, inv_aT)
+    grad[2] = W * psi_ab - _dot(Wx, psi_abx)
+    grad[3] = W * (psi_ab - psi(b)) + _dot(Wx, psi(b + xv) - psi_abx)
 
-    s = expit(D)  # d softplus / dD
-    ws = wr * s
+    # s = expit(D) = 1/(1+e) where D >= 0, e/(1+e) where D < 0
+    q = e + 1.0
+    np.reciprocal(q, out=q)
+    s = np.where(D >= 0.0, q, e * q)
+    ws = s
+    ws *= wr  # w * s
     inv_atx_v = 1.0 / (alpha + data.tx_values)
-    dinv = inv_atx_v[data.rep_tx_code] - inv_aT[data.rep_T_code]  # >= 0
-    inv_bx = 1.0 / (b + xr - 1.0)
-    dD = (-dlog, -rx * dinv, None, -inv_bx)
-    grad[0] += ws @ dD[0]
-    grad[1] += ws @ dD[1]
-    grad[2] += ws.sum() / a
-    grad[3] += ws @ dD[3]
+    dinv = inv_atx_v.take(tc)
+    dinv -= inv_aT.take(Tc)  # >= 0
+    inv_bx = np.zeros(kx)
+    np.divide(1.0, b + xv - 1.0, out=inv_bx, where=xv > 0)
+    # dD/dr = -dlog, dD/dalpha = -rx*dinv, dD/da = 1/a, dD/db = -inv_bx[x]
+    d1 = rx * dinv  # = -dD/dalpha
+    ws_x = np.bincount(xc, weights=ws, minlength=kx)
+    sum_ws = float(ws_x.sum())
+    grad[0] -= _dot(ws, dlog)
+    grad[1] -= _dot(ws, d1)
+    grad[2] += sum_ws / a
+    grad[3] -= _dot(ws_x, inv_bx)
     if order < 2:
         return ll, grad, hess
 
     tri_abx = _trigamma(a + b + xv)
     tri_ab = float(_trigamma(a + b))
-    hess[0, 0] = Wx @ _trigamma(r + xv) - W * float(_trigamma(r))
-    hess[0, 1] = W / alpha - WT @ inv_aT
-    hess[1, 1] = -W * r / alpha**2 + (r * WT + SXT) @ inv_aT**2
-    hess[2, 2] = W * tri_ab - Wx @ tri_abx
+    hess[0, 0] = _dot(Wx, _trigamma(r + xv)) - W * float(_trigamma(r))
+    hess[0, 1] = W / alpha - _dot(WT, inv_aT)
+    hess[1, 1] = -W * r / alpha**2 + _dot(r * WT + SXT, inv_aT**2)
+    hess[2, 2] = W * tri_ab - _dot(Wx, tri_abx)
     hess[2, 3] = hess[2, 2]
-    hess[3, 3] = W * (tri_ab - float(_trigamma(b))) + Wx @ (_trigamma(b + xv) - tri_abx)
+    hess[3, 3] = W * (tri_ab - float(_trigamma(b))) + _dot(Wx, _trigamma(b + xv) - tri_abx)
 
-    # softplus(D): s(1-s) dD_i dD_j + s d2D_ij
-    v = wr * s * (1.0 - s)
-    d = [dD[0], dD[1], np.full_like(xr, 1.0 / a), dD[3]]
-    for i in range(N_PARAMS):
-        vi = v * d[i]
-        for j in range(i, N_PARAMS):
-            hess[i, j] += vi @ d[j]
-    inv_atx2 = inv_atx_v**2
-    inv_aT2 = inv_aT**2
-    hess[0, 1] += ws @ (-dinv)
-    hess[1, 1] += ws @ (rx * (inv_atx2[data.rep_tx_code] - inv_aT2[data.rep_T_code]))
-    hess[2, 2] += -ws.sum() / a**2
-    hess[3, 3] += ws @ inv_bx**2
+    # softplus(D): s(1-s) dD_i dD_j + s d2D_ij, v = w s (1 - s)
+    v = (wr * e) * (q * q)  # w * s * (1 - s) = w * e / (1 + e)^2 for either sign of D
+    vd0 = v * dlog  # v * (-dD0)
+    vd1 = v * d1  # v * (-dD1)
+    v_x = np.bincount(xc, weights=v, minlength=kx)
+    vd0_x = np.bincount(xc, weights=vd0, minlength=kx)
+    vd1_x = np.bincount(xc, weights=vd1, minlength=kx)
+    sum_v = float(v_x.sum())
+    hess[0, 0] += _dot(vd0, dlog)
+    hess[0, 1] += _dot(vd0, d1)
+    hess[0, 2] -= float(vd0_x.sum()) / a
+    hess[0, 3] += _dot(vd0_x, inv_bx)
+    hess[1, 1] += _dot(vd1, d1)
+    hess[1, 2] -= float(vd1_x.sum()) / a
+    hess[1, 3] += _dot(vd1_x, inv_bx)
+    hess[2, 2] += sum_v / a**2
+    hess[2, 3] -= _dot(v_x, inv_bx) / a
+    hess[3, 3] += _dot(v_x, inv_bx**2)
+    # second derivatives of D: d2D/dr dalpha = -dinv, d2D/dalpha2 = rx (1/(al+tx)^2 -
+    # 1/(al+T)^2), d2D/da2 = -1/a^2, d2D/db2 = 1/(b+x-1)^2
+    dinv2 = (inv_atx_v**2).take(tc)
+    dinv2 -= (inv_aT**2).take(Tc)
+    hess[0, 1] -= _dot(ws, dinv)
+    hess[1, 1] += _dot(ws * rx, dinv2)
+    hess[2, 2] -= sum_ws / a**2
+    hess[3, 3] += _dot(ws_x, inv_bx**2)
     hess = np.triu(hess) + np.triu(hess, 1).T
     return ll, grad, hess
 

@@ -24,9 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, polygamma, psi
 
+from clvkit.models._kernels.compress import factorize
+
 __all__ = ["GGData", "expected_spend", "loglik_derivatives", "loglik_rows", "prepare"]
 
 N_PARAMS = 3
+
+
+def _dot(u: np.ndarray, v: np.ndarray) -> float:
+    """``u @ v`` without BLAS (see :func:`clvkit.models._kernels.bgnbd._dot`)."""
+    return float(np.einsum("i,i->", u, v))
 
 
 @dataclass(frozen=True)
@@ -59,17 +66,17 @@ def prepare(x: np.ndarray, m: np.ndarray, weights: np.ndarray) -> GGData:
     """Reduce rows ``(x >= 1, m > 0, weight >= 0)`` to a :class:`GGData`."""
     keep = weights > 0
     x, m, w = x[keep], m[keep], weights[keep]
-    x_values, codes = np.unique(x, return_inverse=True)
+    fx = factorize(x)
     log_m = np.log(m)
     return GGData(
-        x_values=x_values,
-        W_x=np.bincount(codes.reshape(-1), weights=w, minlength=x_values.size),
+        x_values=fx.values,
+        W_x=np.bincount(fx.codes, weights=w, minlength=fx.values.size),
         s=x * m,
         x=x,
         w=w,
-        sum_w_x_log_m=float(w @ (x * log_m)),
-        sum_w_log_m=float(w @ log_m),
-        sum_w_x_log_x=float(w @ (x * np.log(x))),
+        sum_w_x_log_m=_dot(w, x * log_m),
+        sum_w_log_m=_dot(w, log_m),
+        sum_w_x_log_x=_dot(w, x * np.log(x)),
         total_weight=float(w.sum()),
     )
 
@@ -85,11 +92,11 @@ def loglik_derivatives(
     log_sv = np.log(data.s + v)
     wpxq = w * (p * x + q)
     ll = float(
-        Wx @ (gammaln(pxv + q) - gammaln(pxv))
+        _dot(Wx, gammaln(pxv + q) - gammaln(pxv))
         + W * (q * np.log(v) - gammaln(q))
         + p * (data.sum_w_x_log_m + data.sum_w_x_log_x)
         - data.sum_w_log_m
-        - wpxq @ log_sv
+        - _dot(wpxq, log_sv)
     )
     grad = np.zeros(N_PARAMS)
     hess = np.zeros((N_PARAMS, N_PARAMS))
@@ -99,19 +106,22 @@ def loglik_derivatives(
     inv_sv = 1.0 / (data.s + v)
     wx = w * x
     grad[0] = (
-        (Wx * xv) @ (psi_pxq - psi(pxv)) + data.sum_w_x_log_m + data.sum_w_x_log_x - wx @ log_sv
+        _dot(Wx * xv, psi_pxq - psi(pxv))
+        + data.sum_w_x_log_m
+        + data.sum_w_x_log_x
+        - _dot(wx, log_sv)
     )
-    grad[1] = Wx @ psi_pxq - W * psi(q) + W * np.log(v) - w @ log_sv
-    grad[2] = W * q / v - wpxq @ inv_sv
+    grad[1] = _dot(Wx, psi_pxq) - W * psi(q) + W * np.log(v) - _dot(w, log_sv)
+    grad[2] = W * q / v - _dot(wpxq, inv_sv)
     if order < 2:
         return ll, grad, hess
     tri_pxq = polygamma(1, pxv + q)
-    hess[0, 0] = (Wx * xv**2) @ (tri_pxq - polygamma(1, pxv))
-    hess[0, 1] = (Wx * xv) @ tri_pxq
-    hess[0, 2] = -(wx @ inv_sv)
-    hess[1, 1] = Wx @ tri_pxq - W * float(polygamma(1, q))
-    hess[1, 2] = W / v - w @ inv_sv
-    hess[2, 2] = -W * q / v**2 + wpxq @ inv_sv**2
+    hess[0, 0] = _dot(Wx * xv**2, tri_pxq - polygamma(1, pxv))
+    hess[0, 1] = _dot(Wx * xv, tri_pxq)
+    hess[0, 2] = -_dot(wx, inv_sv)
+    hess[1, 1] = _dot(Wx, tri_pxq) - W * float(polygamma(1, q))
+    hess[1, 2] = W / v - _dot(w, inv_sv)
+    hess[2, 2] = -W * q / v**2 + _dot(wpxq, inv_sv * inv_sv)
     hess = np.triu(hess) + np.triu(hess, 1).T
     return ll, grad, hess
 
