@@ -13,7 +13,7 @@ Layers, dependencies pointing down only::
 
 from clvkit import datasets, errors
 from clvkit._version import __version__
-from clvkit.data import calibration_holdout, rfm_summary
+from clvkit.data import calibration_holdout, cohort_table, retention_table, rfm_summary
 from clvkit.errors import ClvkitError, ConvergenceWarning
 from clvkit.models import BetaGeo, GammaGamma
 from clvkit.value import (
@@ -21,7 +21,9 @@ from clvkit.value import (
     LifecycleRules,
     lifecycle_stage,
     load_model,
+    modelled_cohort_retention,
     predict_clv,
+    retention_comparison,
     segment_summary,
 )
 
@@ -34,11 +36,15 @@ __all__ = [
     "LifecycleRules",
     "__version__",
     "calibration_holdout",
+    "cohort_table",
     "datasets",
     "errors",
     "lifecycle_stage",
     "load_model",
+    "modelled_cohort_retention",
     "predict_clv",
+    "retention_comparison",
+    "retention_table",
     "rfm_summary",
     "segment_summary",
 ]

@@ -22,6 +22,25 @@ def main() -> None:
         f"customers, {tx['date'].min():%Y-%m-%d} to {tx['date'].max():%Y-%m-%d}"
     )
 
+    # descriptive retention first: who keeps buying, month by month
+    retention = ck.retention_table(tx, period="M", monetary="amount")
+    print("\nMonthly retention (base = customers who bought the month before)")
+    print(
+        retention[
+            [
+                "customers_start",
+                "new",
+                "retained",
+                "reactivated",
+                "retention_rate",
+                "churn_rate",
+                "revenue",
+            ]
+        ]
+        .round(3)
+        .to_string()
+    )
+
     calibration = tx[tx["date"] <= CALIBRATION_END]
     rfm = ck.rfm_summary(
         calibration, monetary="amount", time_unit="W", observation_end=CALIBRATION_END

@@ -9,14 +9,17 @@
 """
 
 from clvkit.data.cdnow import load_cdnow_master_transactions, load_cdnow_transactions
+from clvkit.data.retention import cohort_table, retention_table
 from clvkit.data.rfm import calibration_holdout, rfm_summary
 from clvkit.data.transactions import Purchases, purchases
 
 __all__ = [
     "Purchases",
     "calibration_holdout",
+    "cohort_table",
     "load_cdnow_master_transactions",
     "load_cdnow_transactions",
     "purchases",
+    "retention_table",
     "rfm_summary",
 ]

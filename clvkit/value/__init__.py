@@ -1,6 +1,7 @@
 """Customer value: discounting, actual versus potential CLV, segments, lifecycle stages."""
 
 from clvkit.value.clv import CLV_COLUMNS, CLVModel
+from clvkit.value.cohorts import modelled_cohort_retention, retention_comparison
 from clvkit.value.io import load_model, save_model
 from clvkit.value.lifecycle import STAGES, LifecycleRules, lifecycle_stage
 from clvkit.value.segments import segment_summary
@@ -13,7 +14,9 @@ __all__ = [
     "LifecycleRules",
     "lifecycle_stage",
     "load_model",
+    "modelled_cohort_retention",
     "predict_clv",
+    "retention_comparison",
     "save_model",
     "segment_summary",
 ]
