@@ -106,9 +106,7 @@ def test_loaders_do_not_import_lifetimes() -> None:
         "import sys; from clvkit.data import load_cdnow_transactions as f; f(); "
         "print('lifetimes' in sys.modules, 'autograd' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
 
 
@@ -217,8 +215,14 @@ def cal_weeks(tx: pd.DataFrame) -> pd.DataFrame:
 def test_calibration_holdout_equals_lifetimes(tx: pd.DataFrame, cal_weeks: pd.DataFrame) -> None:
     theirs = _lifetimes_calibration(tx)
     assert cal_weeks.index.tolist() == theirs.index.tolist()
-    columns = ["frequency", "recency", "T", "monetary_value", "frequency_holdout",
-               "duration_holdout"]
+    columns = [
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "frequency_holdout",
+        "duration_holdout",
+    ]
     for column in columns:
         np.testing.assert_allclose(cal_weeks[column], theirs[column], rtol=0, atol=1e-9)
     assert cal_weeks.attrs["calibration_end"] == CALIBRATION_END
@@ -236,8 +240,9 @@ def test_holdout_spend_is_a_mean_per_purchase(tx: pd.DataFrame, cal_weeks: pd.Da
     # On the raw log they differ exactly for customers with two holdout transactions on
     # one day.
     raw = _lifetimes_calibration(tx)
-    differs = ~np.isclose(cal_weeks["monetary_value_holdout"], raw["monetary_value_holdout"],
-                          rtol=0, atol=1e-9)
+    differs = ~np.isclose(
+        cal_weeks["monetary_value_holdout"], raw["monetary_value_holdout"], rtol=0, atol=1e-9
+    )
     holdout = tx[tx["date"] > pd.Timestamp(CALIBRATION_END)]
     doubled = holdout[holdout.duplicated(["customer_id", "date"], keep=False)]
     differing_ids = set(cal_weeks.index[differs])

@@ -99,8 +99,12 @@ def test_several_formats_suggest_mixed() -> None:
         ["2024-01-01 10:00+01:00", "2024-01-05 10:00+02:00", "2024-01-02", "2024-01-09"],
         ["2024-01-01 10:00+01:00", "2024-01-05 10:00", "2024-01-02 10:00", "2024-01-09 10:00"],
         ["2024-01-01 10:00", "2024-01-05 10:00+01:00", "2024-01-02 10:00", "2024-01-09 10:00"],
-        [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-05", tz="Asia/Tokyo"),
-         pd.Timestamp("2024-01-02", tz="UTC"), pd.Timestamp("2024-01-09", tz="UTC")],
+        [
+            pd.Timestamp("2024-01-01", tz="UTC"),
+            pd.Timestamp("2024-01-05", tz="Asia/Tokyo"),
+            pd.Timestamp("2024-01-02", tz="UTC"),
+            pd.Timestamp("2024-01-09", tz="UTC"),
+        ],
     ],
     ids=["offsets", "aware-then-naive", "naive-then-aware", "timestamps"],
 )
@@ -158,8 +162,7 @@ def test_bad_time_unit(unit: object) -> None:
     with pytest.raises(UnitError, match=r"'time_unit' argument must be one of"):
         rfm_summary(_log(), time_unit=unit)  # type: ignore[arg-type]
     with pytest.raises(UnitError, match=r"'time_unit' argument must be one of"):
-        calibration_holdout(_log(), calibration_end="2024-01-03",
-                            time_unit=unit)  # type: ignore[arg-type]
+        calibration_holdout(_log(), calibration_end="2024-01-03", time_unit=unit)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("grain", ["day", "2D", 1])
@@ -206,8 +209,9 @@ def test_calibration_end_not_before_observation_end() -> None:
         calibration_holdout(_log(), calibration_end="2024-01-10", observation_end="2024-01-09")
     # Same month: the holdout would be empty once both are floored to the month start.
     with pytest.raises(InputError, match=r"'calibration_end' argument.*earlier 'M' period"):
-        calibration_holdout(_log(), calibration_end="2024-01-03", observation_end="2024-01-09",
-                            grain="M")
+        calibration_holdout(
+            _log(), calibration_end="2024-01-03", observation_end="2024-01-09", grain="M"
+        )
 
 
 def test_calibration_end_is_required() -> None:
@@ -224,8 +228,11 @@ def test_no_customer_before_calibration_end() -> None:
 
 
 def test_transactions_after_observation_end_are_excluded_and_counted() -> None:
-    with pytest.warns(UserWarning, match=r"2 of 4 transactions fall after observation_end="
-                                         r"2024-01-04 and were excluded"):
+    with pytest.warns(
+        UserWarning,
+        match=r"2 of 4 transactions fall after observation_end="
+        r"2024-01-04 and were excluded",
+    ):
         out = rfm_summary(_log(), monetary="amount", observation_end="2024-01-04")
     assert out.index.tolist() == [1, 2]  # customer 3 first bought on 2024-01-09
     assert out["historical_value"].tolist() == [10.0, 7.0]
