@@ -111,7 +111,7 @@ class GammaGamma(BaseModel):
         data = gammagamma.prepare(x, m, w)
         result = maximize(
             lambda p, order: gammagamma.loglik_derivatives(p, data, order),
-            self._start(x, m, w),
+            self._start(x, m, w, data),
             total_weight=data.total_weight,
             penalizer=float(self.penalizer),
             tol=float(self.tol),
@@ -123,12 +123,16 @@ class GammaGamma(BaseModel):
         )
         return self
 
-    def _start(self, x: np.ndarray, m: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def _start(
+        self, x: np.ndarray, m: np.ndarray, w: np.ndarray, data: gammagamma.GGData
+    ) -> np.ndarray:
         if self.initial_params is not None:
             return np.array([float(self.initial_params[k]) for k in self.param_names])
-        # moments: spend has mean p/nu; take p = 1 and q = 2, then v from the mean spend
-        mean_m = float(w @ m / w.sum())
-        return np.array([1.0, 2.0, max(mean_m, 1e-8)])
+        default = np.array(
+            [1.0, 2.0, max(float(np.einsum("i,i->", w, m)) / data.total_weight, 1e-8)]
+        )
+        moments = gammagamma.moment_start(x, m, w, data)
+        return default if moments is None else moments
 
     # -- predictions ----------------------------------------------------------------------
     def expected_spend(
