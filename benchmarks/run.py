@@ -1,0 +1,309 @@
+"""clvkit against lifetimes 0.11.3, on the same simulated data, in the same run.
+
+Usage::
+
+    python -m benchmarks                 # full run: 10k .. 10M customers (about 15 min)
+    python -m benchmarks --quick         # small sizes, under 3 minutes
+    python -m benchmarks --quick --check # ... and fail on a speed-ratio regression
+
+Every measurement runs in a fresh subprocess (:mod:`benchmarks.measure`) on data cached
+under ``benchmarks/.cache/``. The table reports wall seconds of each library, their ratio
+(lifetimes / clvkit: how many times faster clvkit is), how well the results agree and the
+peak memory above the loaded input. A JSON file with the machine's description goes to
+``benchmarks/results/``. ``--check`` compares the *ratios* (never bare seconds: the
+machines are shared and noisy) with the floors in ``benchmarks/floors.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # ``python benchmarks/run.py``
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from benchmarks import data
+from clvkit import datasets as ck_datasets
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FLOORS = HERE / "floors.json"
+RESULTS = HERE / "results"
+
+K, M = 1_000, 1_000_000
+#: sizes per case (customers, or transactions for rfm_summary) and the largest size
+#: lifetimes is run at (beyond it, it takes minutes and gigabytes)
+PLANS: dict[str, dict[str, tuple[list[int], int]]] = {
+    "quick": {
+        "bgnbd_fit": ([10 * K, 100 * K], 100 * K),
+        "gammagamma_fit": ([10 * K, 100 * K], 100 * K),
+        "rfm_summary": ([100 * K, 1 * M], 1 * M),
+        "clv_predict": ([10 * K, 100 * K], 100 * K),
+        "clv_one": ([1], 1),
+    },
+    "full": {
+        "bgnbd_fit": ([10 * K, 100 * K, 1 * M, 10 * M], 1 * M),
+        "gammagamma_fit": ([10 * K, 100 * K, 1 * M, 10 * M], 1 * M),
+        "rfm_summary": ([100 * K, 1 * M, 10 * M], 10 * M),
+        "clv_predict": ([10 * K, 100 * K, 1 * M, 10 * M], 1 * M),
+        "clv_one": ([1], 1),
+    },
+}
+LIBRARIES = ("clvkit", "lifetimes")
+
+
+def _repeat(size: int) -> int:
+    return 5 if size <= 10 * K else 3 if size <= 100 * K else 1
+
+
+def _data_for(case: str, size: int) -> Path:
+    if case == "rfm_summary":
+        return data.transaction_log(size)
+    if case == "clv_one":
+        return data.cohort(10 * K)
+    return data.cohort(size)
+
+
+def _measure(spec: dict[str, Any]) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.measure", json.dumps(spec)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[len("RESULT ") :]))
+    raise RuntimeError(
+        f"measurement {spec} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+    )
+
+
+def _agreement(case: str, ck: dict[str, Any], lt: dict[str, Any]) -> tuple[float, str]:
+    """A number (smaller is better) and how to read it."""
+    if case in ("bgnbd_fit", "gammagamma_fit"):
+        a, b = np.array(ck["params"]), np.array(lt["params"])
+        return float(np.max(np.abs(a / b - 1.0))), "max rel. param diff"
+    if case == "rfm_summary":
+        with (
+            np.load(ck["output"], allow_pickle=True) as x,
+            np.load(lt["output"], allow_pickle=True) as y,
+        ):
+            if not np.array_equal(x["index"], y["index"]) or x["values"].shape != y["values"].shape:
+                return float("inf"), "customers differ"
+            return float(np.max(np.abs(x["values"] - y["values"]))), "max abs diff"
+    if case == "clv_predict":
+        return abs(ck["total"] / lt["total"] - 1.0), "total CLV rel. diff (step grids differ)"
+    return float("nan"), ""
+
+
+def machine() -> dict[str, Any]:
+    import lifetimes
+    import pandas as pd
+    import scipy
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        )
+    except (OSError, StopIteration):
+        mem_kib = -1
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "memory_gib": round(mem_kib / 2**20, 1),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pd.__version__,
+        "lifetimes": getattr(lifetimes, "__version__", "?"),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "git_commit": commit,
+    }
+
+
+def run_plan(mode: str, only: list[str] | None) -> list[dict[str, Any]]:
+    bg = list(ck_datasets.CDNOW_BG_PARAMS.values())
+    gg = list(ck_datasets.CDNOW_GG_PARAMS.values())
+    rows = []
+    for case, (sizes, lt_max) in PLANS[mode].items():
+        if only and case not in only:
+            continue
+        for size in sizes:
+            path = _data_for(case, size)
+            row: dict[str, Any] = {"case": case, "size": size}
+            for lib in LIBRARIES:
+                if lib == "lifetimes" and size > lt_max:
+                    row[lib] = None
+                    continue
+                spec = {
+                    "case": case,
+                    "library": lib,
+                    "data": str(path),
+                    "repeat": _repeat(size),
+                    "bg_params": bg,
+                    "gg_params": gg,
+                }
+                row[lib] = _measure(spec)
+            ck, lt = row["clvkit"], row["lifetimes"]
+            row["ratio"] = lt["seconds"] / ck["seconds"] if lt else None
+            if lt:
+                row["agreement"], row["agreement_kind"] = _agreement(case, ck, lt)
+            rows.append(row)
+            print(_line(row), flush=True)
+    return rows
+
+
+def _fmt_size(size: int) -> str:
+    return (
+        f"{size // M}M"
+        if size >= M and size % M == 0
+        else f"{size // K}k"
+        if size >= K
+        else str(size)
+    )
+
+
+HEADER = (
+    f"{'case':<15} {'size':>5} {'clvkit s':>10} {'lifetimes s':>12} {'ratio':>7} "
+    f"{'agreement':>10} {'ck MiB':>8} {'lt MiB':>8}"
+)
+
+
+def _line(row: dict[str, Any]) -> str:
+    ck, lt = row["clvkit"], row["lifetimes"]
+    agree = row.get("agreement")
+    agree_s = "" if agree is None or agree != agree else f"{agree:.1e}"
+    ck_mem = "" if ck.get("peak_mib") is None else f"{ck['peak_mib']:.0f}"
+    lt_mem = "" if not lt or lt.get("peak_mib") is None else f"{lt['peak_mib']:.0f}"
+    lt_s = f"{lt['seconds']:.4f}" if lt else "-"
+    ratio = f"{row['ratio']:.1f}" if row["ratio"] else "-"
+    return (
+        f"{row['case']:<15} {_fmt_size(row['size']):>5} {ck['seconds']:>10.4f} {lt_s:>12} "
+        f"{ratio:>7} {agree_s:>10} {ck_mem:>8} {lt_mem:>8}"
+    )
+
+
+def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's targets, where this run has the rows to judge them."""
+
+    def find(case: str, size: int) -> dict[str, Any] | None:
+        return next((r for r in rows if r["case"] == case and r["size"] == size), None)
+
+    out = []
+
+    def add(name: str, measured: str, ok: bool) -> None:
+        out.append({"target": name, "measured": measured, "met": bool(ok)})
+
+    if (r := find("bgnbd_fit", M)) and r["lifetimes"]:
+        add("BG/NBD fit 1M: >= 30x lifetimes", f"{r['ratio']:.1f}x", r["ratio"] >= 30)
+        add("BG/NBD fit 1M: params agree 1e-4", f"{r['agreement']:.1e}", r["agreement"] <= 1e-4)
+    if r := find("bgnbd_fit", 10 * M):
+        c = r["clvkit"]
+        add("BG/NBD fit 10M: <= 5 s", f"{c['seconds']:.2f} s", c["seconds"] <= 5)
+        add(
+            "BG/NBD fit 10M: peak <= 2.5 GB above input",
+            f"{c['peak_mib'] / 1024:.2f} GiB",
+            c["peak_mib"] <= 2.5e9 / 2**20,
+        )
+    if (r := find("gammagamma_fit", M)) and r["lifetimes"]:
+        add("Gamma-Gamma fit 1M: >= 20x lifetimes", f"{r['ratio']:.1f}x", r["ratio"] >= 20)
+    if (r := find("rfm_summary", 10 * M)) and r["lifetimes"]:
+        add("RFM summary 10M tx: >= 3x lifetimes", f"{r['ratio']:.1f}x", r["ratio"] >= 3)
+        add("RFM summary 10M tx: identical", f"{r['agreement']:.1e}", r["agreement"] <= 1e-9)
+    if (r := find("clv_predict", M)) and r["lifetimes"]:
+        c = r["clvkit"]
+        add("predict_clv 1M: <= 3 s", f"{c['seconds']:.2f} s", c["seconds"] <= 3)
+        add("predict_clv 1M: >= 5x lifetimes", f"{r['ratio']:.1f}x", r["ratio"] >= 5)
+    if r := find("clv_one", 1):
+        s = r["clvkit"]["seconds"]
+        add("predict_clv one customer from file: median <= 1 ms", f"{s * 1e3:.3f} ms", s <= 1e-3)
+    return out
+
+
+def check(rows: list[dict[str, Any]], mode: str) -> list[str]:
+    floors = json.loads(FLOORS.read_text())[mode]
+    failures = []
+    for key, floor in floors.items():
+        case, size = key.split("/")
+        row = next((r for r in rows if r["case"] == case and r["size"] == int(size)), None)
+        if row is None or row["ratio"] is None:
+            continue
+        status = "ok" if row["ratio"] >= floor else "REGRESSION"
+        print(f"  {key:<24} ratio {row['ratio']:7.1f}  floor {floor:6.1f}  {status}")
+        if row["ratio"] < floor:
+            failures.append(key)
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes (under 3 minutes)")
+    parser.add_argument("--check", action="store_true", help="fail if a ratio is below its floor")
+    parser.add_argument("--only", nargs="*", help="run only these cases")
+    parser.add_argument("--output", type=Path, help="JSON path (default benchmarks/results/)")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    started = _dt.datetime.now(_dt.UTC)
+    print(f"clvkit vs lifetimes, {mode} run; ratio = lifetimes s / clvkit s")
+    print(HEADER, flush=True)
+    rows = run_plan(mode, args.only)
+    met = targets(rows)
+    if met:
+        print("\ntargets:")
+        for t in met:
+            print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['measured']}")
+    failures: list[str] = []
+    if args.check:
+        print("\nratio floors (benchmarks/floors.json):")
+        failures = check(rows, mode)
+    result = {
+        "mode": mode,
+        "started": started.isoformat(timespec="seconds"),
+        "seconds_total": (_dt.datetime.now(_dt.UTC) - started).total_seconds(),
+        "machine": machine(),
+        "results": rows,
+        "targets": met,
+        "check_failures": failures if args.check else None,
+    }
+    out = args.output or RESULTS / f"{mode}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=float))
+    print(f"\nJSON written to {out}")
+    if failures:
+        print(f"speed regression: {', '.join(failures)} below the floor", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
