@@ -335,8 +335,10 @@ def plot_probability_alive_path(
 ) -> Axes:
     """One customer's P(alive) over time, from their own transactions.
 
-    P(alive) jumps to 1 on each purchase day (a customer who just bought is alive) and
-    decays through each silence, faster for a customer whose purchases came quickly.
+    P(alive) jumps up on each purchase day, to ``(b+x-1)/(a+b+x-1)`` after the ``x``-th
+    repeat purchase (the BG/NBD lets a customer drop out right after buying, so it is
+    below 1 even then), and decays through each silence, faster for a customer whose
+    purchases came quickly.
     Purchases are marked by vertical ticks. Values as in :func:`alive_path`.
 
     Parameters
