@@ -2,10 +2,14 @@
 
 Run from the repository root after installing clvkit::
 
-    python examples/quickstart.py
+    python examples/quickstart.py              # also saves plots to examples/output/
+    python examples/quickstart.py --no-plots   # text only
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,6 +17,7 @@ import clvkit as ck
 
 CALIBRATION_END = "1997-09-30"  # 39 weeks of calibration, as in Fader, Hardie & Lee (2005)
 OBSERVATION_END = "1998-06-30"
+OUTPUT_DIR = Path(__file__).resolve().parent / "output"
 
 
 def main() -> None:
@@ -92,6 +97,47 @@ def main() -> None:
         f"{totals['expected_value']:,.0f} more, {totals['potential_value']:,.0f} if every "
         f"customer were kept: {totals['value_at_risk']:,.0f} at risk."
     )
+
+    # the key pictures as PNG files (skip with --no-plots)
+    if "--no-plots" not in sys.argv[1:]:
+        saved = _save_plots(tx, rfm, model, clv)
+        print(f"\nSaved {len(saved)} plots to {OUTPUT_DIR}: {', '.join(p.name for p in saved)}")
+
+
+def _save_plots(
+    tx: pd.DataFrame, rfm: pd.DataFrame, model: ck.CLVModel, clv: pd.DataFrame
+) -> list[Path]:
+    """Draw the model checks and value views headless (Agg) and save them as PNG files."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+
+    import clvkit.plotting as ckp
+
+    bg = model.purchase_model_
+    drawings = {
+        "period_transactions": lambda ax: ckp.plot_period_transactions(bg, rfm, ax=ax),
+        "cumulative_transactions": lambda ax: ckp.plot_cumulative_transactions(
+            bg, tx, calibration_end=CALIBRATION_END, observation_end=OBSERVATION_END, ax=ax
+        ),
+        "probability_alive_matrix": lambda ax: ckp.plot_probability_alive_matrix(bg, rfm, ax=ax),
+        "value_by_segment": lambda ax: ckp.plot_value_by_segment(clv, ax=ax),
+        "value_concentration": lambda ax: ckp.plot_value_concentration(
+            clv, columns=["actual_clv", "potential_clv"], ax=ax
+        ),
+    }
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name, draw in drawings.items():
+        fig, ax = plt.subplots(figsize=(8, 5))
+        draw(ax)
+        fig.tight_layout()
+        path = OUTPUT_DIR / f"{name}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        saved.append(path)
+    return saved
 
 
 if __name__ == "__main__":
