@@ -177,7 +177,9 @@ def loglik_derivatives(
     gradient : (4,) array
     hessian : (4, 4) array
     """
-    r, alpha, a, b = (float(v) for v in params)
+    # numpy scalars: an overflow or a division by zero far out on the surface gives inf/nan,
+    # which the driver rejects, instead of a Python ZeroDivisionError
+    r, alpha, a, b = (np.float64(v) for v in params)
     W = data.total_weight
     xv, Wx = data.x_values, data.W_x
     Tv, WT, SXT = data.T_values, data.W_T, data.SX_T

@@ -138,7 +138,7 @@ def loglik_derivatives(
     the weights ``w`` and once with ``w x``: since ``(p x + q) w = p (w x) + q w``, every
     per-row sum of the likelihood and its derivatives is a combination of those six.
     """
-    p, q, v = (float(u) for u in params)
+    p, q, v = (np.float64(u) for u in params)  # numpy scalars: inf/nan, never raise
     W, xv, Wx = data.total_weight, data.x_values, data.W_x
     w, wx = data.w, data.wx
     pxv = p * xv
