@@ -15,23 +15,9 @@ Both are computed for exactly the cells the observed table holds (same cohorts, 
 ages, unobserved cells NaN), from each customer's own acquisition day: a cohort acquired
 over a month is the mixture of its customers' ages, not one "typical" age.
 
-The formula for *active* (a new customer, acquired at 0, buying in ``(t1, t2]``) follows
-from the BG/NBD story (Fader, Hardie & Lee 2005, section 2): given a purchase rate
-``lambda`` and a drop-out probability ``p``, the customer is alive at ``t1`` with
-probability ``exp(-lambda p t1)`` (drop-out can only follow one of the Poisson(lambda t1)
-purchases), and an alive customer stays silent over the next ``t2 − t1`` with probability
-``exp(-lambda (t2 − t1))``; a dead one is always silent. So::
-
-    P(buy in (t1, t2] | lambda, p) = exp(-lambda p t1) − exp(-lambda (t2 − t1 + p t1)).
-
-Averaging over lambda ~ Gamma(r, alpha) gives ``E[exp(-lambda s)] = (alpha/(alpha+s))^r``,
-then over p ~ Beta(a, b) Euler's integral and Pfaff's transformation give::
-
-    P(buy in (t1, t2]) = A(t1) − (alpha/(alpha+t2))^r 2F1(r, b; a+b; t1/(alpha+t2)),
-    A(t) = (alpha/(alpha+t))^r 2F1(r, b; a+b; t/(alpha+t))   (P(alive at t)),
-
-which is 0 when ``t2 = t1`` and ``1 − (alpha/(alpha+t2))^r`` when ``t1 = 0``. The tests
-check it against a seeded simulation of the model.
+The formula for *active* (a new customer, acquired at 0, buying in ``(t1, t2]``) is
+:func:`clvkit.models._kernels.activity.probability_purchase_new`, where it is derived; the
+tests check it against a seeded simulation of the model.
 
 Time: transaction dates are days, so the unknown time of day of each purchase is taken at
 midday: a customer acquired on day ``d`` is exposed to period ``[s, e)`` (days) over
@@ -48,33 +34,18 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import hyp2f1
 
 from clvkit._time import DAYS_PER_UNIT
 from clvkit.data.retention import Activity, activity, cohort_layout
 from clvkit.data.transactions import format_period
 from clvkit.errors import InputError, UnitError
 from clvkit.models import BetaGeo
+from clvkit.models._kernels.activity import probability_purchase_new
 from clvkit.models._kernels.bgnbd import probability_alive_new
 
 __all__ = ["modelled_cohort_retention", "retention_comparison"]
 
 _QUANTITIES = ("active", "alive")
-
-
-def probability_purchase_new(params: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> np.ndarray:
-    """P(a customer acquired at 0 makes at least one repeat purchase in (t1, t2]).
-
-    Pure numpy; ``0 <= t1 <= t2`` in the model's time unit, any broadcastable shapes.
-    Derivation in the module docstring. (A candidate for ``models/_kernels``.)
-    """
-    r, alpha, a, b = (float(v) for v in params)
-    t1 = np.asarray(t1, dtype=np.float64)
-    t2 = np.asarray(t2, dtype=np.float64)
-    silent_after = np.exp(r * (np.log(alpha) - np.log(alpha + t2))) * hyp2f1(
-        r, b, a + b, t1 / (alpha + t2)
-    )
-    return np.clip(probability_alive_new(params, t1) - silent_after, 0.0, 1.0)
 
 
 def _check_model(model: object, caller: str) -> tuple[np.ndarray, float]:

@@ -10,12 +10,9 @@ import pytest
 import clvkit as ck
 from clvkit.data.retention import cohort_table
 from clvkit.errors import InputError, NotFittedError, UnitError
+from clvkit.models._kernels.activity import probability_purchase_new
 from clvkit.models.simulate import CDNOW_BG_PARAMS, simulate_transactions
-from clvkit.value.cohorts import (
-    modelled_cohort_retention,
-    probability_purchase_new,
-    retention_comparison,
-)
+from clvkit.value.cohorts import modelled_cohort_retention, retention_comparison
 
 PARAMS = np.array([CDNOW_BG_PARAMS[k] for k in ("r", "alpha", "a", "b")])
 

@@ -27,9 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1, polygamma, psi
+from scipy.special import expit, gammaln, polygamma, psi
 
 from clvkit.models._kernels.compress import distinct_keys, factorize
+from clvkit.models._kernels.hyp2f1 import hyp2f1
 
 __all__ = [
     "BGData",
