@@ -24,6 +24,7 @@ __all__ = ["FitResult", "LoglikFn", "maximize"]
 LoglikFn = Callable[[np.ndarray, int], tuple[float, np.ndarray, np.ndarray]]
 
 _LOG_BOUND = 30.0  # |log parameter| beyond this is treated as divergence (e^30 ~ 1e13)
+_RUNAWAY_LOG = 15.0  # a final |log parameter| above this (e^15 ~ 3e6) is a boundary solution
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def maximize(
     max_iter: int = 200,
     model_name: str = "model",
     warn: bool = True,
+    param_names: tuple[str, ...] | None = None,
 ) -> FitResult:
     """Maximise ``loglik - total_weight * penalizer * sum(params**2)`` over positive params.
 
@@ -177,6 +179,8 @@ def maximize(
     max_iter : int
         Iteration budget of each method tried.
     model_name : str
+        Used in the warning text.
+    param_names : tuple of str, optional
         Used in the warning text.
     warn : bool
         Emit a :class:`ConvergenceWarning` when the fit does not converge (off for
@@ -214,6 +218,17 @@ def maximize(
     f, g, _ = objective.evaluate(theta)
     grad_norm = float(np.max(np.abs(g))) if np.isfinite(f) else np.inf
     converged = bool(np.isfinite(f) and grad_norm <= max(tol, 1e-7))
+    # a maximum "found" with a parameter run off towards 0 or infinity is the likelihood
+    # flattening out at the boundary: the data do not identify that parameter
+    runaway = np.abs(theta) > _RUNAWAY_LOG
+    if runaway.any():
+        converged = False
+        names = param_names if param_names is not None else [f"#{i}" for i in range(theta.size)]
+        message = (
+            "parameter(s) "
+            + ", ".join(f"{names[i]}={np.exp(theta[i]):.3g}" for i in np.flatnonzero(runaway))
+            + " ran off towards the boundary: the data do not identify them"
+        )
     params = np.exp(theta)
     objective.evaluate(theta)
     if objective.raw is not None and np.isfinite(objective.raw[0]):

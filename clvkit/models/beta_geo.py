@@ -24,6 +24,30 @@ _PRESTART_ROWS = 50_000
 _PRESTART_SAMPLE = 100_000
 
 
+def _check_identifiable(data: bgnbd.BGData) -> None:
+    """Refuse cohorts whose maximum-likelihood estimate does not exist (unpenalised).
+
+    With no repeat purchase the likelihood keeps rising as the purchase rate goes to 0
+    (alpha to infinity); with no observed time it is flat; with a single distinct history
+    four parameters cannot be told apart. A penalizer > 0 makes each of them well posed.
+    """
+    n = data.total_weight
+    hint = " Fit on a richer cohort, or pass penalizer=... (e.g. 0.01) for a regularised fit."
+    if float(data.W_x @ data.x_values) == 0.0:
+        raise InputError(
+            f"BetaGeo.fit needs at least one repeat purchase: all {n:g} customers have "
+            "frequency 0, so the purchase rate and the drop-out cannot be estimated (the "
+            "likelihood grows without bound as alpha grows)." + hint
+        )
+    if float(data.W_T @ data.T_values) == 0.0:
+        raise InputError(f"BetaGeo.fit needs observed time: all {n:g} customers have T = 0." + hint)
+    if data.n_distinct == 1:
+        raise InputError(
+            f"BetaGeo.fit got {n:g} customer(s) with one and the same (frequency, recency, T): "
+            "four parameters cannot be identified from a single distinct history." + hint
+        )
+
+
 class BetaGeo(BaseModel):
     """BG/NBD: Poisson purchases at Gamma(r, alpha) rates, Beta(a, b) drop-out after each.
 
@@ -120,6 +144,8 @@ class BetaGeo(BaseModel):
         unit = self._resolve_unit(rfm, time_unit)
         x, t_x, T_ = rfm["frequency"], rfm["recency"], rfm["T"]
         data = bgnbd.prepare(x, t_x, T_, w)
+        if float(self.penalizer) == 0.0:
+            _check_identifiable(data)
         start = self._start(data)
         if self.initial_params is None and data.rep_w.size > _PRESTART_ROWS:
             start = self._prestart(x, t_x, T_, w, start)
@@ -131,6 +157,7 @@ class BetaGeo(BaseModel):
             tol=float(self.tol),
             max_iter=int(self.max_iter),
             model_name="BetaGeo",
+            param_names=self.param_names,
         )
         self._store_fit(
             result,
@@ -171,6 +198,7 @@ class BetaGeo(BaseModel):
             tol=1e-7,
             max_iter=int(self.max_iter),
             model_name="BetaGeo",
+            param_names=self.param_names,
             warn=False,
         )
         return pre.params if pre.converged else start

@@ -108,6 +108,13 @@ class GammaGamma(BaseModel):
             )
         if n_repeat < x.size:
             x, m, w = x[repeat], m[repeat], w[repeat]
+        if float(self.penalizer) == 0.0 and np.ptp(x) == 0.0 and np.ptp(m) == 0.0:
+            raise InputError(
+                f"GammaGamma.fit got {n_repeat} repeat buyers with one and the same "
+                "(frequency, monetary_value): the spread of spend cannot be estimated (the "
+                "likelihood grows without bound as p grows). Pass penalizer=... for a "
+                "regularised fit."
+            )
         data = gammagamma.prepare(x, m, w)
         result = maximize(
             lambda p, order: gammagamma.loglik_derivatives(p, data, order),
@@ -117,6 +124,7 @@ class GammaGamma(BaseModel):
             tol=float(self.tol),
             max_iter=int(self.max_iter),
             model_name="GammaGamma",
+            param_names=self.param_names,
         )
         self._store_fit(
             result, n_customers=data.total_weight, time_unit=unit, n_distinct_rows=n_repeat
