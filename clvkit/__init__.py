@@ -26,6 +26,7 @@ from clvkit.value import (
     retention_comparison,
     segment_summary,
 )
+from clvkit.value.evaluate import evaluate
 
 __all__ = [
     "BetaGeo",
@@ -39,6 +40,7 @@ __all__ = [
     "cohort_table",
     "datasets",
     "errors",
+    "evaluate",
     "lifecycle_stage",
     "load_model",
     "modelled_cohort_retention",

@@ -52,6 +52,8 @@ class LifecycleRules:
         Active customers with at most this many repeat purchases: ``getting to know``;
         more: ``development``.
 
+    Notes
+    -----
     The defaults suit a retailer whose customers buy a few times a year. On CDNOW's
     39-week calibration they put the customers who never bought again (60 %) in win-back:
     15 % of those buy in the following 39 weeks, against 54 % to 87 % of the customers
