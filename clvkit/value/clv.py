@@ -270,7 +270,7 @@ class CLVModel:
         potential = margin * spend * alive_discounted
         expected = p_alive * potential
         new_within, window = rules.windows(self.time_unit_)
-        p_active = activity.probability_purchase_within(bg, x, t_x, T, window)
+        p_active = activity.probability_purchase_within(bg, x, t_x, T, window, p_alive)
         stages = assign_stages(rules, T=T, frequency=x, p_active=p_active, new_within=new_within)
         columns = {
             "p_alive": p_alive,

@@ -25,12 +25,22 @@ __all__ = ["probability_purchase_new", "probability_purchase_within"]
 
 
 def probability_purchase_within(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: float
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    w: float,
+    p_alive: np.ndarray | None = None,
 ) -> np.ndarray:
-    """P(at least one purchase in (T, T + w] | x, t_x, T), shape (n,)."""
+    """P(at least one purchase in (T, T + w] | x, t_x, T), shape (n,).
+
+    ``p_alive`` may pass P(alive) when the caller has it already.
+    """
     r, alpha = float(params[0]), float(params[1])
     log_none_if_alive = (r + x) * (np.log(alpha + T) - np.log(alpha + T + w))
-    return np.asarray(probability_alive(params, x, t_x, T) * -np.expm1(log_none_if_alive))
+    if p_alive is None:
+        p_alive = probability_alive(params, x, t_x, T)
+    return np.asarray(p_alive * -np.expm1(log_none_if_alive))
 
 
 def probability_purchase_new(params: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> np.ndarray:
