@@ -1,0 +1,433 @@
+"""Every bad input of the documented table, one test per row.
+
+The table in ``docs/validation.md`` is generated from ``CASES`` below
+(``python tests/reliability/test_bad_input_table.py > table.md`` prints it) and a test keeps
+the two identical, so the page always lists exactly what is tested.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clvkit as ck
+from clvkit.errors import ClvkitError, DataWarning, InputError, ModelFileError, UnitError
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
+BEGIN, END = "<!-- bad-input table: begin -->", "<!-- bad-input table: end -->"
+
+
+def log(**columns: object) -> pd.DataFrame:
+    base: dict[str, object] = {
+        "customer_id": [1, 1, 2, 3],
+        "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05", "2024-01-09"]),
+        "amount": [10.0, 12.0, 5.0, 7.5],
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+def rfm(**columns: object) -> pd.DataFrame:
+    base: dict[str, object] = {
+        "frequency": [0.0, 2.0, 1.0, 5.0],
+        "recency": [0.0, 10.0, 3.0, 30.0],
+        "T": [20.0, 30.0, 12.0, 40.0],
+        "monetary_value": [0.0, 12.5, 8.0, 20.0],
+        "historical_value": [9.0, 40.0, 17.0, 130.0],
+    }
+    base.update(columns)
+    frame = pd.DataFrame(base, index=pd.Index([101, 102, 103, 104], name="customer_id"))
+    frame.attrs["time_unit"] = "W"
+    return frame
+
+
+MODEL = ck.CLVModel.from_models(
+    ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W"),
+    ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44, time_unit="W"),
+)
+
+
+def model_file(tmp: Path, edit: Callable[[dict], None]) -> Path:
+    path = tmp / "model.json"
+    MODEL.save(path)
+    doc = json.loads(path.read_text())
+    edit(doc)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    entry: str
+    bad_input: str
+    call: Callable[[Path], object]
+    outcome: type[Exception] | type[Warning]
+    says: str  # a regular expression the message must match
+
+
+CASES = [
+    # transaction logs: rfm_summary, calibration_holdout, retention_table, cohort_table
+    Case(
+        "rfm_summary",
+        "not a DataFrame",
+        lambda _: ck.rfm_summary([1, 2]),
+        InputError,
+        "must be a pandas DataFrame",
+    ),
+    Case(
+        "rfm_summary",
+        "missing column",
+        lambda _: ck.rfm_summary(log().drop(columns="date")),
+        InputError,
+        r"missing the column\(s\) \['date'\]",
+    ),
+    Case(
+        "rfm_summary",
+        "duplicated column names",
+        lambda _: ck.rfm_summary(pd.concat([log(), log()[["date"]]], axis=1)),
+        InputError,
+        "duplicated column names",
+    ),
+    Case(
+        "rfm_summary", "empty log", lambda _: ck.rfm_summary(log().iloc[:0]), InputError, "no rows"
+    ),
+    Case(
+        "rfm_summary",
+        "missing customer id",
+        lambda _: ck.rfm_summary(log(customer_id=[1, None, 2, 3])),
+        InputError,
+        r"'customer_id' must not be missing.*1 of 4",
+    ),
+    Case(
+        "rfm_summary",
+        "unparseable dates",
+        lambda _: ck.rfm_summary(log(date=["2024-01-01", "not a date", "2024-13-01", "x"])),
+        InputError,
+        r"'date' must parse as dates.*3 of 4",
+    ),
+    Case(
+        "rfm_summary",
+        "mixed time zones",
+        lambda _: ck.rfm_summary(
+            log(
+                date=[
+                    "2024-01-01T10:00+02:00",
+                    "2024-01-02T10:00+05:00",
+                    "2024-01-03",
+                    "2024-01-04",
+                ]
+            )
+        ),
+        InputError,
+        "mixes time zones",
+    ),
+    Case(
+        "rfm_summary",
+        "NaN amount",
+        lambda _: ck.rfm_summary(log(amount=[1.0, np.nan, 2.0, 3.0]), monetary="amount"),
+        InputError,
+        r"'amount' must not be missing.*1 of 4",
+    ),
+    Case(
+        "rfm_summary",
+        "negative amount",
+        lambda _: ck.rfm_summary(log(amount=[1.0, -2.0, 2.0, 3.0]), monetary="amount"),
+        InputError,
+        r"'amount' must be >= 0.*1 of 4",
+    ),
+    Case(
+        "rfm_summary",
+        "text amounts",
+        lambda _: ck.rfm_summary(log(amount=["1", "2", "3", "4"]), monetary="amount"),
+        InputError,
+        "'amount' must hold numbers",
+    ),
+    Case(
+        "rfm_summary",
+        "transactions after observation_end",
+        lambda _: ck.rfm_summary(log(), observation_end="2024-01-06"),
+        DataWarning,
+        "2 of 4 transactions fall after observation_end",
+    ),
+    Case(
+        "rfm_summary",
+        "observation_end before every transaction",
+        lambda _: ck.rfm_summary(log(), observation_end="2023-01-01"),
+        InputError,
+        "every one of the 4 transactions falls after it",
+    ),
+    Case(
+        "rfm_summary",
+        "unknown time unit",
+        lambda _: ck.rfm_summary(log(), time_unit="week"),
+        UnitError,
+        "'time_unit' argument must be one of",
+    ),
+    Case(
+        "rfm_summary",
+        "unknown grain",
+        lambda _: ck.rfm_summary(log(), grain="fortnight"),
+        UnitError,
+        "'grain' argument must be one of",
+    ),
+    Case(
+        "calibration_holdout",
+        "calibration_end not before observation_end",
+        lambda _: ck.calibration_holdout(
+            log(), calibration_end="2024-02-01", observation_end="2024-01-20"
+        ),
+        InputError,
+        "must fall in an earlier",
+    ),
+    Case(
+        "retention_table",
+        "missing column",
+        lambda _: ck.retention_table(log().drop(columns="customer_id")),
+        InputError,
+        r"missing the column\(s\) \['customer_id'\]",
+    ),
+    # RFM frames: every fit and prediction, predict_clv
+    Case(
+        "BetaGeo.fit",
+        "missing column",
+        lambda _: ck.BetaGeo().fit(rfm().drop(columns="T")),
+        InputError,
+        r"missing the column\(s\) \['T'\]",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "NaN",
+        lambda _: ck.BetaGeo().fit(rfm(T=[20.0, np.nan, 12.0, 40.0])),
+        InputError,
+        r"'T' must not be missing.*1 of 4.*102",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "infinity",
+        lambda _: ck.BetaGeo().fit(rfm(T=[20.0, np.inf, 12, 40])),
+        InputError,
+        r"'T' must be finite.*1 of 4",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "negative recency",
+        lambda _: ck.BetaGeo().fit(rfm(recency=[0.0, -1.0, 3.0, 30.0])),
+        InputError,
+        r"'recency' must be >= 0.*1 of 4",
+    ),
+    Case(
+        "BetaGeo.probability_alive",
+        "recency > T",
+        lambda _: MODEL.purchase_model_.probability_alive(rfm(recency=[0.0, 31.0, 13.0, 30.0])),
+        InputError,
+        r"'recency' must be <= column 'T'.*2 of 4.*102, 103",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "non-integer frequency",
+        lambda _: ck.BetaGeo().fit(rfm(frequency=[0.0, 2.5, 1.0, 5.0])),
+        InputError,
+        r"'frequency' must be a whole number.*1 of 4",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "recency without a repeat purchase",
+        lambda _: ck.BetaGeo().fit(rfm(recency=[1.0, 10.0, 3.0, 30.0])),
+        InputError,
+        r"'recency' must be 0 where 'frequency' is 0.*101",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "numbers as text",
+        lambda _: ck.BetaGeo().fit(rfm(T=["20", "30", "12", "40"])),
+        InputError,
+        "'T' must hold numbers",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "booleans",
+        lambda _: ck.BetaGeo().fit(rfm(frequency=[False, True] * 2)),
+        InputError,
+        "'frequency' must hold numbers.*booleans",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "zero customers",
+        lambda _: ck.BetaGeo().fit(rfm().iloc[:0]),
+        InputError,
+        "no rows",
+    ),
+    Case(
+        "BetaGeo.expected_purchases",
+        "duplicate customer ids",
+        lambda _: MODEL.purchase_model_.expected_purchases(rfm().set_axis([1, 1, 2, 3]), 10),
+        InputError,
+        r"customer ids\) must be unique.*2 of 4",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "negative weights",
+        lambda _: ck.BetaGeo().fit(rfm(), weights=[1, -1, 1, 1]),
+        InputError,
+        r"'weights' must be >= 0.*1 of 4",
+    ),
+    Case(
+        "BetaGeo.probability_alive",
+        "frame in another time unit",
+        lambda _: MODEL.purchase_model_.probability_alive(
+            rfm().pipe(lambda f: f.attrs.update(time_unit="D") or f)
+        ),
+        UnitError,
+        "time unit 'D'.*fitted in 'W'",
+    ),
+    Case(
+        "GammaGamma.fit",
+        "monetary value <= 0 for a repeat buyer",
+        lambda _: ck.GammaGamma().fit(rfm(monetary_value=[0.0, 0.0, 8.0, 20.0])),
+        InputError,
+        r"'monetary_value' must be > 0 for repeat buyers.*1 of 4.*102",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "no repeat buyers",
+        lambda _: ck.BetaGeo().fit(rfm(frequency=[0.0] * 4, recency=[0.0] * 4)),
+        InputError,
+        "at least one repeat purchase",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "all customers identical",
+        lambda _: ck.BetaGeo().fit(frequency=[2] * 9, recency=[5] * 9, T=[9] * 9),
+        InputError,
+        "single distinct history",
+    ),
+    Case(
+        "GammaGamma.fit",
+        "identical spend of every repeat buyer",
+        lambda _: ck.GammaGamma().fit(frequency=[1, 1], monetary_value=[5.0, 5.0]),
+        InputError,
+        "one and the same",
+    ),
+    # predict_clv arguments and the service entry point
+    Case(
+        "predict_clv",
+        "horizon <= 0",
+        lambda _: MODEL.predict_clv(rfm(), horizon=-3),
+        UnitError,
+        "'horizon' argument must be finite and > 0",
+    ),
+    Case(
+        "predict_clv",
+        "unparseable horizon",
+        lambda _: MODEL.predict_clv(rfm(), horizon="52X"),
+        UnitError,
+        "is not a horizon",
+    ),
+    Case(
+        "predict_clv",
+        "negative discount rate",
+        lambda _: MODEL.predict_clv(rfm(), horizon=10, discount_rate=-0.1),
+        InputError,
+        "'discount_rate' argument must be finite and >= 0",
+    ),
+    Case(
+        "predict_clv",
+        "margin as a percentage",
+        lambda _: MODEL.predict_clv(rfm(), horizon=10, margin=30),
+        InputError,
+        "0.30 for 30 %",
+    ),
+    Case(
+        "predict_clv",
+        "missing historical_value",
+        lambda _: MODEL.predict_clv(rfm().drop(columns="historical_value"), horizon=10),
+        InputError,
+        r"missing the column\(s\) \['historical_value'\]",
+    ),
+    Case(
+        "clvkit.predict_clv",
+        "mapping without a field",
+        lambda _: ck.predict_clv(MODEL, {"frequency": 1, "recency": 2, "T": 9}, horizon=5),
+        InputError,
+        "field 'monetary_value' is missing",
+    ),
+    Case(
+        "segment_summary",
+        "unknown segment column",
+        lambda _: ck.segment_summary(MODEL.predict_clv(rfm(), horizon=5), by="region"),
+        InputError,
+        "'by' argument must be",
+    ),
+    # model files
+    Case(
+        "load_model",
+        "negative parameter",
+        lambda tmp: ck.load_model(
+            model_file(tmp, lambda d: d["components"]["purchase"]["params"].update(r=-1.0))
+        ),
+        ModelFileError,
+        r"params\.r must be finite and > 0",
+    ),
+    Case(
+        "load_model",
+        "unknown format version",
+        lambda tmp: ck.load_model(model_file(tmp, lambda d: d.update(format_version=99))),
+        ModelFileError,
+        "format_version 99",
+    ),
+    Case(
+        "load_model",
+        "unknown field",
+        lambda tmp: ck.load_model(model_file(tmp, lambda d: d.update(code="__import__('os')"))),
+        ModelFileError,
+        r"unknown field\(s\) \['code'\]",
+    ),
+    Case(
+        "load_model",
+        "unknown model kind",
+        lambda tmp: ck.load_model(model_file(tmp, lambda d: d.update(kind="Pickle"))),
+        ModelFileError,
+        "unknown kind 'Pickle'",
+    ),
+]
+
+
+def markdown_table() -> str:
+    lines = ["| entry point | bad input | outcome | the message says |", "|---|---|---|---|"]
+    for case in CASES:
+        says = case.says.replace("\\", "").replace("|", "\\|").replace(".*", " … ")
+        lines.append(f"| `{case.entry}` | {case.bad_input} | `{case.outcome.__name__}` | {says} |")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.entry}: {c.bad_input}" for c in CASES])
+def test_bad_input_gets_what_the_table_says(case, tmp_path):
+    if issubclass(case.outcome, Warning):
+        with pytest.warns(case.outcome, match=case.says):
+            case.call(tmp_path)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        with pytest.raises(case.outcome, match=case.says) as info:
+            case.call(tmp_path)
+    assert isinstance(info.value, ClvkitError) and isinstance(info.value, ValueError)
+
+
+def test_docs_table_lists_exactly_the_tested_cases():
+    text = DOCS.read_text(encoding="utf-8")
+    table = text.split(BEGIN)[1].split(END)[0].strip()
+    assert table == markdown_table(), (
+        "docs/validation.md is out of date: regenerate the table with "
+        "`python tests/reliability/test_bad_input_table.py`"
+    )
+
+
+if __name__ == "__main__":
+    print(markdown_table())
