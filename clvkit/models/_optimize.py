@@ -237,10 +237,13 @@ def maximize(
         ll, _, H = loglik(params, 2)
     H_pen = H - 2.0 * penalizer * total_weight * np.eye(params.size)
     if not converged and warn:
+        advice = (
+            "raise max_iter (it stopped at its iteration budget), " if n_iter >= max_iter else ""
+        )
         warnings.warn(
             f"{model_name} fit did not converge (gradient norm {grad_norm:.2e} after {n_iter} "
             f"iterations; last method {method}: {message}). Parameters may be "
-            "unreliable: check the data for degenerate cohorts, try a small penalizer "
+            f"unreliable: {advice}check the data for degenerate cohorts, try a small penalizer "
             "(e.g. penalizer=1e-3) or pass initial_params=... near a plausible answer.",
             ConvergenceWarning,
             stacklevel=3,

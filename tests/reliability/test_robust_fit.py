@@ -1,0 +1,60 @@
+"""Robust fitting: far-off starts, fallbacks, diagnostics, and weights as a property."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import clvkit as ck
+from clvkit.errors import ConvergenceWarning
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return ck.datasets.simulate_rfm(5000, T=np.linspace(30, 90, 5000), seed=1)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        {"r": 50.0, "alpha": 1e-3, "a": 30.0, "b": 1e-3},
+        {"r": 1e-4, "alpha": 1e4, "a": 1e-3, "b": 500.0},
+    ],
+)
+def test_far_off_starts_reach_the_same_maximum(cohort, start):
+    plain = ck.BetaGeo().fit(cohort)
+    far = ck.BetaGeo(initial_params=start).fit(cohort)
+    assert far.diagnostics_.converged
+    np.testing.assert_allclose(far.params_, plain.params_, rtol=1e-7)
+
+
+def test_a_starved_optimiser_falls_back_and_says_what_to_try(cohort):
+    with pytest.warns(ConvergenceWarning, match="raise max_iter"):
+        model = ck.BetaGeo(max_iter=2).fit(cohort)
+    diag = model.diagnostics_
+    assert not diag.converged
+    assert diag.method in ("trust-exact", "BFGS")  # Newton ran out; a fallback took over
+    assert np.all(np.isfinite(model.params_))
+
+
+def test_diagnostics_of_a_good_fit(cohort):
+    diag = ck.BetaGeo().fit(cohort).diagnostics_
+    assert diag.converged and diag.hessian_positive_definite
+    assert diag.grad_norm < 1e-9
+    assert 0 < diag.n_iter < 50
+    assert diag.n_distinct_rows <= len(cohort)
+
+
+@settings(max_examples=12)
+@given(st.lists(st.integers(1, 4), min_size=300, max_size=300), st.integers(0, 10**6))
+def test_weights_equal_duplicated_rows(counts, seed):
+    base = ck.datasets.simulate_rfm(300, T=np.linspace(20, 70, 300), seed=seed)
+    if (base["frequency"] > 0).sum() < 3:
+        return
+    counts = np.array(counts)
+    duplicated = base.loc[base.index.repeat(counts)].reset_index(drop=True)
+    weighted = ck.BetaGeo(penalizer=1e-4).fit(base, weights=counts)
+    repeated = ck.BetaGeo(penalizer=1e-4).fit(duplicated)
+    np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-6)
