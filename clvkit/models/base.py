@@ -9,6 +9,7 @@ pickle with the standard library.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Self
 
@@ -68,10 +69,20 @@ class BaseModel:
     diagnostics_: FitDiagnostics | None
     _information: np.ndarray | None  # observed information (negative Hessian), natural scale
 
-    penalizer: float
-    initial_params: Any
-    tol: float
-    max_iter: int
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        initial_params: Mapping[str, float] | None = None,
+        tol: float = 1e-10,
+        max_iter: int = 200,
+    ) -> None:
+        # scikit-learn's contract: store the keyword hyper-parameters, nothing else;
+        # they are checked by fit (see each model's docstring for their meaning)
+        self.penalizer = penalizer
+        self.initial_params = initial_params
+        self.tol = tol
+        self.max_iter = max_iter
 
     def _check_hyperparameters(self) -> None:
         """Validate the constructor's hyper-parameters (at fit time, as scikit-learn does)."""
@@ -101,7 +112,7 @@ class BaseModel:
                 f"Got {self.max_iter!r} instead."
             )
         if self.initial_params is not None:
-            type(self).from_params(**dict(self.initial_params))  # validates names and values
+            self._check_params(self.initial_params, f"{type(self).__name__}(initial_params=...)")
 
     # -- fitted state -------------------------------------------------------------------
     def _store_fit(
@@ -133,6 +144,24 @@ class BaseModel:
         )
 
     @classmethod
+    def _check_params(cls, params: Mapping[str, object], caller: str) -> list[float]:
+        """Exactly the model's parameters, each a finite number > 0, in order."""
+        if set(params) != set(cls.param_names):
+            raise InputError(
+                f"{caller} needs exactly the parameters {list(cls.param_names)}; "
+                f"got {sorted(params)}."
+            )
+        values = []
+        for name in cls.param_names:
+            value = params[name]
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise InputError(f"Parameter {name!r} must be a number. Got {value!r}.")
+            if not (math.isfinite(float(value)) and float(value) > 0):
+                raise InputError(f"Parameter {name!r} must be finite and > 0. Got {value!r}.")
+            values.append(float(value))
+        return values
+
+    @classmethod
     def from_params(cls, *, time_unit: str | None = None, **params: float) -> Self:
         """A model at known parameters, ready to predict (no standard errors).
 
@@ -143,20 +172,7 @@ class BaseModel:
         **params : float
             Every parameter of the model by name, each finite and > 0.
         """
-        names = set(cls.param_names)
-        if set(params) != names:
-            raise InputError(
-                f"{cls.__name__}.from_params needs exactly the parameters "
-                f"{list(cls.param_names)}; got {sorted(params)}."
-            )
-        values = []
-        for name in cls.param_names:
-            value = params[name]
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise InputError(f"Parameter {name!r} must be a number. Got {value!r}.")
-            if not (math.isfinite(float(value)) and float(value) > 0):
-                raise InputError(f"Parameter {name!r} must be finite and > 0. Got {value!r}.")
-            values.append(float(value))
+        values = cls._check_params(params, f"{cls.__name__}.from_params")
         model = cls()
         model.params_ = pd.Series(values, index=list(cls.param_names), name="estimate")
         model.log_likelihood_ = math.nan

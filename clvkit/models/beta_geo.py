@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Self
 
 import numpy as np
@@ -89,19 +88,6 @@ class BetaGeo(BaseModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
-
-    def __init__(
-        self,
-        *,
-        penalizer: float = 0.0,
-        initial_params: Mapping[str, float] | None = None,
-        tol: float = 1e-10,
-        max_iter: int = 200,
-    ) -> None:
-        self.penalizer = penalizer
-        self.initial_params = initial_params
-        self.tol = tol
-        self.max_iter = max_iter
 
     def fit(
         self,
