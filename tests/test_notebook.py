@@ -58,4 +58,4 @@ def test_notebook_executes_top_to_bottom(monkeypatch: pytest.MonkeyPatch) -> Non
         if cell.cell_type == "code"
         for output in cell.outputs
     )
-    assert images == 5  # every figure cell drew
+    assert images == 6  # every figure cell drew
