@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 N_PARAMS = 4
+_A_NEAR_ONE = 1e-6  # half-width of the band around the removable singularity a = 1
 
 
 def _trigamma(z: np.ndarray | float) -> np.ndarray:
@@ -328,8 +329,19 @@ def expected_purchases_alive(
     ``G = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose upper parameters do not grow
     with ``x``: the series stays well conditioned for heavy buyers. Depends on ``(x, T)``
     only, never on ``t_x``.
+
+    ``a = 1`` is a removable singularity (0/0); within ``_A_NEAR_ONE / 2`` of it the function,
+    smooth in ``a``, is taken as the mean of its values at ``1 -/+ _A_NEAR_ONE``, exact to
+    second order.
     """
-    r, alpha, a, b = (float(v) for v in params)
+    a = float(params[2])
+    if abs(a - 1.0) < 0.5 * _A_NEAR_ONE:
+        below, above = np.array(params, float), np.array(params, float)
+        below[2], above[2] = 1.0 - _A_NEAR_ONE, 1.0 + _A_NEAR_ONE
+        return 0.5 * (
+            expected_purchases_alive(below, x, T, t) + expected_purchases_alive(above, x, T, t)
+        )
+    r, alpha, b = float(params[0]), float(params[1]), float(params[3])
     x, T, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(T, float), np.asarray(t, float))
     z = t / (alpha + T + t)
     c = a + b + x - 1.0
