@@ -264,7 +264,8 @@ def _rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return out
 
 
-def _attrs(act: Activity, **extra: object) -> dict[str, object]:
+def table_attrs(act: Activity, **extra: object) -> dict[str, object]:
+    """The ``attrs`` of every retention or cohort table built from ``act``."""
     return {
         "period": act.period,
         "observation_end": format_period(act.observation_end, "D"),
@@ -408,7 +409,7 @@ def retention_table(
     complete[-1] = act.complete
     columns["complete"] = complete
     out = pd.DataFrame(columns, index=act.periods.rename("period"))
-    out.attrs.update(_attrs(act))
+    out.attrs.update(table_attrs(act))
     return out
 
 
@@ -512,7 +513,7 @@ def cohort_table(
         index=act.periods[cohorts].rename("cohort"),
         columns=pd.RangeIndex(n, name="age"),
     )
-    out.attrs.update(_attrs(act, metric=metric))
+    out.attrs.update(table_attrs(act, metric=metric))
     return out
 
 

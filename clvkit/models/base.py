@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from clvkit._time import check_time_unit
 from clvkit.errors import InputError, NotFittedError, UnitError
@@ -259,7 +259,7 @@ class BaseModel:
             raise InputError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r} instead.")
         est = self._check_fitted()
         se = np.sqrt(np.diag(self.covariance().to_numpy()))
-        z = float(stats.norm.ppf(1 - alpha / 2))
+        z = float(ndtri(1 - alpha / 2))
         spread = np.exp(z * se / est)
         return pd.DataFrame(
             {"estimate": est, "std_error": se, "lower": est / spread, "upper": est * spread},

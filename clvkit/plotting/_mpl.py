@@ -11,7 +11,7 @@ from typing import Any
 
 from clvkit.errors import InputError
 
-__all__ = ["axes", "pyplot"]
+__all__ = ["axes", "integer_axis", "percent_axis", "pyplot"]
 
 _MISSING = (
     "clvkit.plotting needs matplotlib, which is not installed. Install it with "
@@ -44,3 +44,17 @@ def axes(ax: Any = None) -> Any:
     if not isinstance(ax, Axes):
         raise InputError(f"The 'ax' argument must be a matplotlib Axes or None. Got {ax!r}.")
     return ax
+
+
+def percent_axis(axis: Any) -> None:
+    """Format a matplotlib Axis holding shares in [0, 1] as percentages."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(xmax=1.0))
+
+
+def integer_axis(axis: Any) -> None:
+    """Put ticks of a matplotlib Axis on whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))

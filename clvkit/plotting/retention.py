@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from clvkit.errors import InputError
-from clvkit.plotting._mpl import axes
+from clvkit.plotting._mpl import axes, integer_axis, percent_axis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,18 +51,6 @@ def _period(frame: pd.DataFrame, argument: str, caller: str) -> str:
 
 def _age_label(period: str) -> str:
     return f"Periods since acquisition ({_PERIOD_NAMES[period][0]})"
-
-
-def _percent_axis(axis: Any) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    axis.set_major_formatter(PercentFormatter(xmax=1.0))
-
-
-def _integer_axis(axis: Any) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_cohort_heatmap(
@@ -172,7 +160,7 @@ def plot_cohort_heatmap(
         bar = ax.figure.colorbar(image, ax=ax, extend="max" if clipped else "neither")
         bar.set_label(_VALUE_LABELS.get(metric, metric))
         if metric == "retention":
-            _percent_axis(bar.ax.yaxis)
+            percent_axis(bar.ax.yaxis)
     return ax
 
 
@@ -233,9 +221,9 @@ def plot_cohort_retention_curves(
             )
     ax.set_xlabel(_age_label(period))
     ax.set_ylabel(_VALUE_LABELS.get(metric, metric))
-    _integer_axis(ax.xaxis)
+    integer_axis(ax.xaxis)
     if metric == "retention":
-        _percent_axis(ax.yaxis)
+        percent_axis(ax.yaxis)
     ax.legend(title="Acquisition cohort", fontsize="small")
     return ax
 
@@ -302,8 +290,8 @@ def plot_retention_comparison(
         ax.plot(ages, shown["modelled_alive"].to_numpy(), ":", label="model: share alive")
     ax.set_xlabel(_age_label(period))
     ax.set_ylabel("Share of acquired customers (%)")
-    _integer_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    integer_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     ax.set_ylim(bottom=0.0)
     ax.legend(fontsize="small")
     return ax

@@ -24,7 +24,7 @@ from clvkit._validation import check_columns, check_frame, check_not_empty, chec
 from clvkit.errors import InputError
 from clvkit.models._inputs import read_rfm
 from clvkit.plotting._common import purchase_model, unit_label
-from clvkit.plotting._mpl import axes
+from clvkit.plotting._mpl import axes, percent_axis
 from clvkit.value.clv import CLV_COLUMNS
 from clvkit.value.segments import segment_summary
 
@@ -43,12 +43,6 @@ SEGMENT_LAYERS: tuple[tuple[str, str], ...] = (
     ("expected_value", "actual: expected value (to come)"),
     ("value_at_risk", "potential: value at risk (if not retained)"),
 )
-
-
-def _percent_axis(axis: Any) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    axis.set_major_formatter(PercentFormatter(xmax=1.0))
 
 
 def plot_value_by_segment(
@@ -190,8 +184,8 @@ def plot_value_concentration(
     ax.plot([0.0, 1.0], [0.0, 1.0], color="grey", linestyle=":", label="even spread")
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.0)
-    _percent_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     ax.set_xlabel("Share of customers, most valuable first (%)")
     ax.set_ylabel("Share of total value (%)")
     ax.legend(loc="lower right", fontsize="small")

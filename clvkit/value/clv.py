@@ -38,7 +38,7 @@ from clvkit.errors import InputError, NotFittedError, UnitError
 from clvkit.models import BetaGeo, GammaGamma
 from clvkit.models._inputs import RFMInput, read_rfm
 from clvkit.models._kernels import activity, bgnbd, gammagamma
-from clvkit.models._kernels.compress import factorize
+from clvkit.models._kernels.compress import distinct_pairs
 from clvkit.value.discount import Schedule, schedule
 from clvkit.value.lifecycle import LifecycleRules, assign_stages, stages_categorical
 
@@ -318,11 +318,7 @@ def _alive_purchases(
 
     Evaluated once per distinct (x, T) pair and step, then mapped back to the customers.
     """
-    fx, fT = factorize(x), factorize(T)
-    pair = fx.codes.astype(np.int64) * fT.values.size + fT.codes
-    unique_pair, inverse = np.unique(pair, return_inverse=True)
-    ux = fx.values[unique_pair // fT.values.size]
-    uT = fT.values[unique_pair % fT.values.size]
+    ux, uT, inverse = distinct_pairs(x, T)
     total = np.empty(ux.size)
     discounted = np.empty(ux.size)
     # one broadcast kernel call per block of pairs x steps, bounded to ~2M cells of memory
@@ -335,7 +331,6 @@ def _alive_purchases(
         increments = np.diff(curve, axis=1, prepend=0.0)
         total[start:stop] = curve[:, -1]
         discounted[start:stop] = increments @ plan.factors
-    inverse = inverse.reshape(-1)
     return total[inverse], discounted[inverse]
 
 

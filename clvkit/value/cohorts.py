@@ -36,8 +36,7 @@ import numpy as np
 import pandas as pd
 
 from clvkit._time import DAYS_PER_UNIT
-from clvkit.data.retention import Activity, activity, cohort_layout
-from clvkit.data.transactions import format_period
+from clvkit.data.retention import Activity, activity, cohort_layout, table_attrs
 from clvkit.errors import InputError, UnitError
 from clvkit.models import BetaGeo
 from clvkit.models._kernels.activity import probability_purchase_new
@@ -115,13 +114,31 @@ def _modelled_cells(act: Activity, params: np.ndarray, unit_days: float) -> dict
     return out
 
 
-def _attrs(act: Activity, **extra: object) -> dict[str, object]:
-    return {
-        "period": act.period,
-        "observation_end": format_period(act.observation_end, "D"),
-        "incomplete_period": act.incomplete_label(),
-        **extra,
-    }
+def _cells(
+    model: object,
+    transactions: pd.DataFrame,
+    period: str,
+    customer_id: Hashable,
+    datetime: Hashable,
+    observation_end: object,
+    datetime_format: str | None,
+    incomplete: str,
+    caller: str,
+) -> tuple[Activity, dict[str, np.ndarray]]:
+    """Check the model, read the log's activity and compute the modelled cells."""
+    params, unit_days = _check_model(model, caller)
+    act = activity(
+        transactions,
+        period=period,
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary=None,
+        observation_end=observation_end,
+        datetime_format=datetime_format,
+        incomplete=incomplete,
+        caller=caller,
+    )
+    return act, _modelled_cells(act, params, unit_days)
 
 
 def modelled_cohort_retention(
@@ -175,26 +192,24 @@ def modelled_cohort_retention(
     clvkit.errors.UnitError
         If ``period`` is unsupported or the model has no time unit.
     """
-    params, unit_days = _check_model(model, "modelled_cohort_retention")
     quantity = _check_quantity(quantity)  # type: ignore[assignment]
-    act = activity(
+    act, cells = _cells(
+        model,
         transactions,
-        period=period,
-        customer_id=customer_id,
-        datetime=datetime,
-        monetary=None,
-        observation_end=observation_end,
-        datetime_format=datetime_format,
-        incomplete=incomplete,
-        caller="modelled_cohort_retention",
+        period,
+        customer_id,
+        datetime,
+        observation_end,
+        datetime_format,
+        incomplete,
+        "modelled_cohort_retention",
     )
-    cells = _modelled_cells(act, params, unit_days)
     out = pd.DataFrame(
         cells[quantity],
         index=act.periods[cells["cohorts"]].rename("cohort"),
         columns=pd.RangeIndex(act.n_periods, name="age"),
     )
-    out.attrs.update(_attrs(act, quantity=quantity, time_unit=model.time_unit_))
+    out.attrs.update(table_attrs(act, quantity=quantity, time_unit=model.time_unit_))
     return out
 
 
@@ -234,19 +249,17 @@ def retention_comparison(
 
         ``attrs`` as in :func:`modelled_cohort_retention`.
     """
-    params, unit_days = _check_model(model, "retention_comparison")
-    act = activity(
+    act, cells = _cells(
+        model,
         transactions,
-        period=period,
-        customer_id=customer_id,
-        datetime=datetime,
-        monetary=None,
-        observation_end=observation_end,
-        datetime_format=datetime_format,
-        incomplete=incomplete,
-        caller="retention_comparison",
+        period,
+        customer_id,
+        datetime,
+        observation_end,
+        datetime_format,
+        incomplete,
+        "retention_comparison",
     )
-    cells = _modelled_cells(act, params, unit_days)
     mask = cells["observed_mask"]
     weight = np.where(mask, cells["size"][:, None], 0).astype(np.float64)
     customers = weight.sum(axis=0)
@@ -264,5 +277,5 @@ def retention_comparison(
         },
         index=pd.RangeIndex(act.n_periods, name="age"),
     )
-    out.attrs.update(_attrs(act, time_unit=model.time_unit_))
+    out.attrs.update(table_attrs(act, time_unit=model.time_unit_))
     return out

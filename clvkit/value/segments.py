@@ -13,15 +13,8 @@ from clvkit.value.clv import CLV_COLUMNS
 
 __all__ = ["segment_summary"]
 
-_SUMMED = (
-    "expected_purchases",
-    "historical_value",
-    "expected_value",
-    "potential_value",
-    "value_at_risk",
-    "actual_clv",
-    "potential_clv",
-)
+# every value column adds up across customers; P(alive) and spend per purchase are averaged
+_SUMMED = tuple(c for c in CLV_COLUMNS if c not in ("p_alive", "expected_spend"))
 
 
 def segment_summary(clv: pd.DataFrame, by: Hashable | pd.Series = "lifecycle") -> pd.DataFrame:

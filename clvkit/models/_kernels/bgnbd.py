@@ -29,8 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, gammaln, polygamma, psi
 
-from clvkit.models._kernels.compress import distinct_keys, factorize
+from clvkit.models._kernels.compress import distinct_keys, distinct_pairs, factorize
 from clvkit.models._kernels.hyp2f1 import hyp2f1
+from clvkit.models._kernels.linalg import dot as _dot
 
 __all__ = [
     "BGData",
@@ -49,16 +50,6 @@ _A_NEAR_ONE = 1e-6  # half-width of the band around the removable singularity a 
 
 def _trigamma(z: np.ndarray | float) -> np.ndarray:
     return np.asarray(polygamma(1, z))
-
-
-def _dot(u: np.ndarray, v: np.ndarray) -> float:
-    """``u @ v`` for 1-d float arrays without BLAS.
-
-    ``einsum`` runs its own vectorised loop in the calling thread; a BLAS ``ddot`` on long
-    vectors may wake OpenBLAS worker threads, which on a busy 2-core machine costs tens of
-    times more than the arithmetic.
-    """
-    return float(np.einsum("i,i->", u, v))
 
 
 @dataclass(frozen=True)
@@ -385,13 +376,7 @@ def expected_purchases_alive_distinct(
     The hypergeometric term is the costly part of a prediction and depends on ``(x, T)``
     only; a cohort of millions has far fewer distinct pairs.
     """
-    fx, fT = factorize(x), factorize(T)
-    pair_key = fx.codes.astype(np.int64) * fT.values.size + fT.codes
-    unique_key, inverse = np.unique(pair_key, return_inverse=True)
-    if unique_key.size == x.size:
+    ux, uT, inverse = distinct_pairs(x, T)
+    if ux.size == x.size:
         return expected_purchases_alive(params, x, T, t)
-    n_T = fT.values.size
-    values = expected_purchases_alive(
-        params, fx.values[unique_key // n_T], fT.values[unique_key % n_T], t
-    )
-    return np.asarray(values[inverse.reshape(-1)])
+    return np.asarray(expected_purchases_alive(params, ux, uT, t)[inverse])

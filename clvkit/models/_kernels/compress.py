@@ -196,3 +196,18 @@ def compress_rows(columns: tuple[np.ndarray, ...], weights: np.ndarray) -> Weigh
         for f, c in zip(factors, codes, strict=True)
     )
     return WeightedRows(columns=compressed, weights=summed)
+
+
+def distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(x, T)`` pairs and, for every row, the index of its pair.
+
+    Returns
+    -------
+    x_distinct, T_distinct : (m,) float64
+    inverse : (n,) intp, ``x == x_distinct[inverse]`` and ``T == T_distinct[inverse]``
+    """
+    fx, fT = factorize(x), factorize(T)
+    n_T = fT.values.size
+    pair = fx.codes.astype(np.int64) * n_T + fT.codes
+    unique_pair, inverse = np.unique(pair, return_inverse=True)
+    return fx.values[unique_pair // n_T], fT.values[unique_pair % n_T], inverse.reshape(-1)

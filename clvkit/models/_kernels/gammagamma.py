@@ -25,6 +25,7 @@ import numpy as np
 from scipy.special import gammaln, polygamma, psi
 
 from clvkit.models._kernels.compress import factorize
+from clvkit.models._kernels.linalg import dot as _dot
 
 __all__ = [
     "GGData",
@@ -36,11 +37,6 @@ __all__ = [
 ]
 
 N_PARAMS = 3
-
-
-def _dot(u: np.ndarray, v: np.ndarray) -> float:
-    """``u @ v`` without BLAS (see :func:`clvkit.models._kernels.bgnbd._dot`)."""
-    return float(np.einsum("i,i->", u, v))
 
 
 @dataclass(frozen=True)
