@@ -1,13 +1,15 @@
 """clvkit: probabilistic customer lifetime value on a fast numpy core.
 
-BG/NBD (purchases and silent drop-out) and Gamma-Gamma (spend per purchase) fitted by
-maximum likelihood, behind an API for actual versus potential customer value.
+Purchase models (BG/NBD and its relatives: purchases and silent drop-out) and Gamma-Gamma
+(spend per purchase) fitted by maximum likelihood, behind an API for actual versus
+potential customer value.
 
 Layers, dependencies pointing down only::
 
     plotting/   matplotlib helpers, imported lazily
-    value       CLV: discounting, actual vs potential, segments
-    models/     estimators, the fitting driver, persistence; models/_kernels: pure numpy
+    value       CLV: discounting, actual vs potential, segments, evaluation
+    models/     estimators on one purchase-model contract, the fitting driver,
+                model files; models/_kernels: pure numpy
     data/       transaction log -> RFM, calibration/holdout, datasets
 """
 
@@ -15,18 +17,22 @@ from clvkit import datasets, errors
 from clvkit._version import __version__
 from clvkit.data import calibration_holdout, cohort_table, retention_table, rfm_summary
 from clvkit.errors import ClvkitError, ConvergenceWarning
-from clvkit.models import BetaGeo, GammaGamma
+from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, load_model
 from clvkit.value import (
     CLVModel,
     LifecycleRules,
     lifecycle_stage,
-    load_model,
     modelled_cohort_retention,
     predict_clv,
     retention_comparison,
     segment_summary,
 )
 from clvkit.value.evaluate import evaluate
+from clvkit.value.views import (
+    expected_purchases_matrix,
+    probability_alive_matrix,
+    probability_alive_path,
+)
 
 __all__ = [
     "BetaGeo",
@@ -35,16 +41,20 @@ __all__ = [
     "ConvergenceWarning",
     "GammaGamma",
     "LifecycleRules",
+    "PurchaseModel",
     "__version__",
     "calibration_holdout",
     "cohort_table",
     "datasets",
     "errors",
     "evaluate",
+    "expected_purchases_matrix",
     "lifecycle_stage",
     "load_model",
     "modelled_cohort_retention",
     "predict_clv",
+    "probability_alive_matrix",
+    "probability_alive_path",
     "retention_comparison",
     "retention_table",
     "rfm_summary",

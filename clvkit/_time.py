@@ -15,7 +15,14 @@ from numbers import Real
 
 from clvkit.errors import UnitError
 
-__all__ = ["DAYS_PER_UNIT", "GRAINS", "check_grain", "check_time_unit", "parse_horizon"]
+__all__ = [
+    "DAYS_PER_UNIT",
+    "GRAINS",
+    "check_grain",
+    "check_time_unit",
+    "parse_horizon",
+    "unit_name",
+]
 
 DAYS_PER_YEAR = 365.2425
 
@@ -27,6 +34,16 @@ DAYS_PER_UNIT: dict[str, float] = {
     "M": DAYS_PER_YEAR / 12.0,
     "Q": DAYS_PER_YEAR / 4.0,
     "Y": DAYS_PER_YEAR,
+}
+
+#: Singular and plural names of each time unit, for labels and messages.
+UNIT_NAMES: dict[str, tuple[str, str]] = {
+    "h": ("hour", "hours"),
+    "D": ("day", "days"),
+    "W": ("week", "weeks"),
+    "M": ("month", "months"),
+    "Q": ("quarter", "quarters"),
+    "Y": ("year", "years"),
 }
 
 #: Supported grains and the pandas period/frequency alias each maps to.
@@ -53,6 +70,13 @@ def check_grain(grain: object) -> str:
             f"customer inside one such calendar period merge into one purchase. Got {grain!r}."
         )
     return grain
+
+
+def unit_name(unit: str | None, *, plural: bool = False) -> str:
+    """``"week"`` / ``"weeks"`` for ``"W"``; ``"time unit(s)"`` when the unit is unknown."""
+    if unit in UNIT_NAMES:
+        return UNIT_NAMES[unit][1 if plural else 0]
+    return "time units" if plural else "time unit"
 
 
 def unit_length_days(unit: str) -> float:

@@ -1,7 +1,25 @@
-"""Estimators: BG/NBD purchases, Gamma-Gamma spend, their shared fitting driver."""
+"""Estimators: purchase models on one contract, the Gamma-Gamma spend model, persistence.
 
-from clvkit.models.base import BaseModel, FitDiagnostics
+Every purchase model is one module here (its kernel in ``_kernels/``) and one line below;
+subclassing :class:`~clvkit.models.purchase.PurchaseModel` registers it for model files
+and the contract tests.
+"""
+
+from clvkit.models.base import BaseModel, FitDiagnostics, check_is_fitted, clone
 from clvkit.models.beta_geo import BetaGeo
 from clvkit.models.gamma_gamma import GammaGamma
+from clvkit.models.persistence import load_model, model_kinds
+from clvkit.models.purchase import MixingDistribution, PurchaseModel
 
-__all__ = ["BaseModel", "BetaGeo", "FitDiagnostics", "GammaGamma"]
+__all__ = [
+    "BaseModel",
+    "BetaGeo",
+    "FitDiagnostics",
+    "GammaGamma",
+    "MixingDistribution",
+    "PurchaseModel",
+    "check_is_fitted",
+    "clone",
+    "load_model",
+    "model_kinds",
+]

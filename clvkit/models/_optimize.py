@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from clvkit.errors import ConvergenceWarning
 
-__all__ = ["FitResult", "LoglikFn", "complete_hessian", "maximize"]
+__all__ = ["FitDiagnostics", "FitResult", "LoglikFn", "complete_hessian", "maximize"]
 
 #: ``f(params, order) -> (loglik, gradient, hessian)`` in the natural parameters; a kernel
 #: without an analytic Hessian returns ``None`` for it (see :func:`complete_hessian`).
@@ -27,6 +28,39 @@ LoglikFn = Callable[[np.ndarray, int], tuple[float, np.ndarray, np.ndarray | Non
 _FD_STEP = 1e-5  # relative step of the gradient differences that stand in for a Hessian
 _LOG_BOUND = 30.0  # |log parameter| beyond this is treated as divergence (e^30 ~ 1e13)
 _RUNAWAY_LOG = 15.0  # a final |log parameter| above this (e^15 ~ 3e6) is a boundary solution
+
+
+@dataclass(frozen=True)
+class FitDiagnostics:
+    """How a fit went.
+
+    Attributes
+    ----------
+    converged : bool
+        Whether the gradient norm met the tolerance.
+    n_iter : int
+        Optimiser iterations, over every method tried.
+    grad_norm : float
+        Max-norm of the gradient of the mean objective on the log-parameter scale.
+    hessian_positive_definite : bool
+        Whether the observed information matrix is positive definite (a strict local
+        maximum; standard errors are meaningful).
+    method : str
+        The optimiser that produced the result.
+    n_distinct_rows : int
+        Rows left after compressing identical customers.
+    """
+
+    converged: bool
+    n_iter: int
+    grad_norm: float
+    hessian_positive_definite: bool
+    method: str
+    n_distinct_rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diagnostics as a plain dict (as written to model files)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,23 @@
 """What every clvkit model shares: the estimator contract, parameters and their uncertainty.
 
-A model declares its parameter names and a kernel; this base stores the fitted state
-(trailing-underscore attributes, no training data), builds the summary table from the
-Hessian, and checks the time unit of prediction inputs. Models are plain objects and
-pickle with the standard library.
+As in scikit-learn, a model's constructor stores its keyword hyper-parameters and nothing
+else; :meth:`BaseModel.get_params` reads them back from the constructor's signature, so
+:func:`clone` never forgets one. A fitted model holds trailing-underscore attributes only
+(parameters, log-likelihood, observed information, diagnostics), never training data, and
+pickles with the standard library.
+
+Every concrete model registers itself by subclassing (its class name is its kind in model
+files), so persistence, the contract tests and ``load_model`` know every model without a
+list to keep in step.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
+import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -18,48 +25,57 @@ import pandas as pd
 from scipy.special import ndtri
 
 from clvkit._time import check_time_unit
-from clvkit.errors import InputError, NotFittedError, UnitError
-from clvkit.models._inputs import RFMInput
-from clvkit.models._optimize import FitResult
+from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
+from clvkit.models import persistence
+from clvkit.models._optimize import FitDiagnostics, FitResult
+from clvkit.models.inputs import RFMInput
 
-__all__ = ["BaseModel", "FitDiagnostics"]
+__all__ = ["BaseModel", "FitDiagnostics", "check_is_fitted", "clone"]
 
 
-@dataclass(frozen=True)
-class FitDiagnostics:
-    """How a fit went.
+def clone(model: Any) -> Any:
+    """A new unfitted model with the same hyper-parameters (deep-copied), as scikit-learn's.
 
-    Attributes
-    ----------
-    converged : bool
-        Whether the gradient norm met the tolerance.
-    n_iter : int
-        Optimiser iterations, over every method tried.
-    grad_norm : float
-        Max-norm of the gradient of the mean objective on the log-parameter scale.
-    hessian_positive_definite : bool
-        Whether the observed information matrix is positive definite (a strict local
-        maximum; standard errors are meaningful).
-    method : str
-        The optimiser that produced the result.
-    n_distinct_rows : int
-        Rows left after compressing identical customers.
+    Works for any object with ``get_params``; the fitted state is never copied.
     """
+    if not hasattr(model, "get_params"):
+        raise InputError(f"Cannot clone {model!r}: it is not a clvkit model.")
+    params = {
+        name: clone(value) if hasattr(value, "get_params") else copy.deepcopy(value)
+        for name, value in model.get_params().items()
+    }
+    return type(model)(**params)
 
-    converged: bool
-    n_iter: int
-    grad_norm: float
-    hessian_positive_definite: bool
-    method: str
-    n_distinct_rows: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def check_is_fitted(model: Any) -> None:
+    """Raise :class:`~clvkit.errors.NotFittedError` unless ``model`` has its parameters.
+
+    ``model`` is a clvkit model or anything holding one (a ``CLVModel``).
+    """
+    check = getattr(model, "_check_fitted", None)
+    if check is None:
+        raise InputError(f"Expected a clvkit model. Got {type(model).__name__}.")
+    check()
 
 
 class BaseModel:
-    """Shared estimator machinery; subclasses set ``param_names`` and implement ``fit``."""
+    """Shared estimator machinery; a model declares ``param_names`` and its fit.
 
+    Hyper-parameters (keyword-only, checked by ``fit``):
+
+    penalizer : float, default 0
+        L2 penalty on the natural parameters added to the mean negative log-likelihood per
+        customer (``penalizer * sum(params**2)``); small values (1e-3) stabilise fits on
+        thin data, 0 gives the maximum-likelihood estimate.
+    initial_params : mapping, optional
+        Starting values by parameter name; by default derived from the data.
+    tol : float, default 1e-10
+        Convergence tolerance on the gradient of the mean objective (log-parameters).
+    max_iter : int, default 200
+        Iteration budget of each optimiser tried.
+    """
+
+    #: the model's parameters, in the order of its kernel; set by every concrete model
     param_names: ClassVar[tuple[str, ...]] = ()
 
     params_: pd.Series
@@ -69,6 +85,11 @@ class BaseModel:
     diagnostics_: FitDiagnostics | None
     _information: np.ndarray | None  # observed information (negative Hessian), natural scale
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "param_names" in cls.__dict__:  # a concrete model, not an intermediate base
+            persistence.register_kind(cls)
+
     def __init__(
         self,
         *,
@@ -77,12 +98,35 @@ class BaseModel:
         tol: float = 1e-10,
         max_iter: int = 200,
     ) -> None:
-        # scikit-learn's contract: store the keyword hyper-parameters, nothing else;
-        # they are checked by fit (see each model's docstring for their meaning)
         self.penalizer = penalizer
         self.initial_params = initial_params
         self.tol = tol
         self.max_iter = max_iter
+
+    # -- hyper-parameters (scikit-learn's get_params / set_params) -------------------------
+    @classmethod
+    def _hyperparameter_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [
+            name
+            for name, p in signature.parameters.items()
+            if name != "self" and p.kind is inspect.Parameter.KEYWORD_ONLY
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's hyper-parameters by name, read from its signature."""
+        return {name: getattr(self, name) for name in self._hyperparameter_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set hyper-parameters by name (checked at the next ``fit``); returns ``self``."""
+        valid = self._hyperparameter_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise InputError(
+                    f"{type(self).__name__} has no hyper-parameter {name!r}; it has {valid}."
+                )
+            setattr(self, name, value)
+        return self
 
     def _check_hyperparameters(self) -> None:
         """Validate the constructor's hyper-parameters (at fit time, as scikit-learn does)."""
@@ -112,7 +156,17 @@ class BaseModel:
                 f"Got {self.max_iter!r} instead."
             )
         if self.initial_params is not None:
-            self._check_params(self.initial_params, f"{type(self).__name__}(initial_params=...)")
+            if not isinstance(self.initial_params, Mapping):
+                raise InputError(
+                    f"The 'initial_params' parameter of {name} must be a mapping of "
+                    f"parameter names to numbers. Got {self.initial_params!r}."
+                )
+            self._check_params(self.initial_params, f"{name}(initial_params=...)")
+
+    def _start_from_hyperparameters(self) -> np.ndarray | None:
+        if self.initial_params is None:
+            return None
+        return np.array([float(self.initial_params[k]) for k in self.param_names])
 
     # -- fitted state -------------------------------------------------------------------
     def _store_fit(
@@ -171,6 +225,12 @@ class BaseModel:
             The unit the parameters are expressed in (``"D"``, ``"W"``, ...).
         **params : float
             Every parameter of the model by name, each finite and > 0.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit='W')
         """
         values = cls._check_params(params, f"{cls.__name__}.from_params")
         model = cls()
@@ -189,6 +249,11 @@ class BaseModel:
                 f"with {type(self).__name__}.from_params(...)."
             )
         return self.params_.to_numpy(dtype=float)
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the model has parameters (fitted, loaded or built from parameters)."""
+        return hasattr(self, "params_")
 
     def _check_unit(self, rfm: RFMInput) -> None:
         """Refuse prediction input recorded in another time unit than the model's."""
@@ -225,6 +290,13 @@ class BaseModel:
         DataFrame
             ``k x k``, indexed by parameter name. NaN where the information matrix is not
             positive definite or the model was built with :meth:`from_params`.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(2000, seed=1)
+        >>> ck.BetaGeo().fit(rfm).covariance().shape
+        (4, 4)
         """
         self._check_fitted()
         k = len(self.param_names)
@@ -254,6 +326,13 @@ class BaseModel:
         -------
         DataFrame
             Columns ``estimate``, ``std_error``, ``lower``, ``upper``, one row per parameter.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(2000, seed=1)
+        >>> list(ck.BetaGeo().fit(rfm).summary().columns)
+        ['estimate', 'std_error', 'lower', 'upper']
         """
         if not (isinstance(alpha, float | int) and 0 < alpha < 1):
             raise InputError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r} instead.")
@@ -265,6 +344,57 @@ class BaseModel:
             {"estimate": est, "std_error": se, "lower": est / spread, "upper": est * spread},
             index=pd.Index(list(self.param_names), name="parameter"),
         )
+
+    # -- model files ----------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the fitted model as a JSON model file, atomically (no pickle).
+
+        Read it back with :meth:`load` or :func:`clvkit.load_model`.
+
+        Examples
+        --------
+        >>> import clvkit as ck, tempfile, os
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> path = os.path.join(tempfile.mkdtemp(), "bg.json")
+        >>> bg.save(path)
+        >>> ck.BetaGeo.load(path)
+        BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit='W')
+        """
+        persistence.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Self:
+        """Read a model file written by :meth:`save`; refuse a file holding another kind.
+
+        Raises
+        ------
+        clvkit.errors.ModelFileError
+            If the file cannot be read, breaks the schema, or holds another kind of model.
+        """
+        model = persistence.load_model(path)
+        if not isinstance(model, cls):
+            raise ModelFileError(
+                f"Model file {os.fspath(path)!r} holds a {type(model).__name__}, not a "
+                f"{cls.__name__}; load it with clvkit.load_model or "
+                f"{type(model).__name__}.load."
+            )
+        return model
+
+    def _to_components(self) -> dict[str, Any]:
+        return {"model": persistence.model_to_dict(self)}
+
+    @classmethod
+    def _from_components(
+        cls, components: object, *, grain: str | None, where: str, version: int
+    ) -> Self:
+        parts = persistence.require_keys(components, {"model"}, f"{where}: components")
+        model = persistence.model_from_dict(parts["model"], f"{where}: components.model", version)
+        if not isinstance(model, cls):
+            raise ModelFileError(
+                f"{where}: kind {cls.__name__!r} does not match its component "
+                f"({type(model).__name__})."
+            )
+        return model
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Self
 
 import numpy as np
 import pandas as pd
 
 from clvkit.errors import InputError
-from clvkit.models._inputs import read_rfm, read_weights
 from clvkit.models._kernels import gammagamma
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel
+from clvkit.models.inputs import read_rfm, read_weights
 
 __all__ = ["GammaGamma"]
 
@@ -28,13 +30,19 @@ class GammaGamma(BaseModel):
     Parameters
     ----------
     penalizer : float, default 0
-        L2 penalty on ``(p, q, v)`` added to the mean negative log-likelihood.
+        L2 penalty on ``(p, q, v)`` (on ``(p, q - 1, v)`` with ``q_constraint``) added to
+        the mean negative log-likelihood.
     initial_params : mapping, optional
         Starting values ``{"p": ..., "q": ..., "v": ...}``; by default moment-based.
     tol : float, default 1e-10
         Convergence tolerance on the gradient of the mean objective (log-parameters).
     max_iter : int, default 200
         Iteration budget of each optimiser tried.
+    q_constraint : bool, default False
+        Maximise under the constraint ``q > 1``, so that the population mean spend
+        ``p v / (q - 1)`` (what customers without a repeat purchase are expected to spend)
+        exists. The fit runs on ``q - 1 > 0``; if the unconstrained maximum lies at
+        ``q <= 1`` the estimate runs to the boundary and the fit warns.
 
     Attributes
     ----------
@@ -42,9 +50,51 @@ class GammaGamma(BaseModel):
         ``p``, ``q``, ``v`` (``v`` in currency units).
     log_likelihood_, n_customers_, time_unit_, diagnostics_
         As for :class:`clvkit.BetaGeo`; ``n_customers_`` counts the repeat buyers used.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> gg = ck.GammaGamma().fit(rfm)
+    >>> gg.params_.round(2).tolist()
+    [6.25, 3.74, 15.44]
+    >>> round(gg.mean_spend(), 2)
+    35.08
     """
 
     param_names = ("p", "q", "v")
+
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        initial_params: Mapping[str, float] | None = None,
+        tol: float = 1e-10,
+        max_iter: int = 200,
+        q_constraint: bool = False,
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer, initial_params=initial_params, tol=tol, max_iter=max_iter
+        )
+        self.q_constraint = q_constraint
+
+    def _check_hyperparameters(self) -> None:
+        super()._check_hyperparameters()
+        if not isinstance(self.q_constraint, bool):
+            raise InputError(
+                "The 'q_constraint' parameter of GammaGamma must be True or False. "
+                f"Got {self.q_constraint!r} instead."
+            )
+        if (
+            self.q_constraint
+            and self.initial_params is not None
+            and float(self.initial_params["q"]) <= 1.0
+        ):
+            raise InputError(
+                "GammaGamma(q_constraint=True) needs initial_params with q > 1. "
+                f"Got q={self.initial_params['q']!r}."
+            )
 
     def fit(
         self,
@@ -102,16 +152,22 @@ class GammaGamma(BaseModel):
                 "regularised fit."
             )
         data = gammagamma.prepare(x, m, w)
+        # with q_constraint the driver works on (p, q - 1, v), all > 0
+        shift = np.array([0.0, 1.0, 0.0]) if self.q_constraint else np.zeros(3)
+        start = self._start(x, m, w, data)
+        if self.q_constraint:
+            start[1] = max(start[1], 1.5)
         result = maximize(
-            lambda p, order: gammagamma.loglik_derivatives(p, data, order),
-            self._start(x, m, w, data),
+            lambda p, order: gammagamma.loglik_derivatives(p + shift, data, order),
+            start - shift,
             total_weight=data.total_weight,
             penalizer=float(self.penalizer),
             tol=float(self.tol),
             max_iter=int(self.max_iter),
             model_name="GammaGamma",
-            param_names=self.param_names,
+            param_names=("p", "q - 1", "v") if self.q_constraint else self.param_names,
         )
+        result = replace(result, params=result.params + shift)
         self._store_fit(
             result, n_customers=data.total_weight, time_unit=unit, n_distinct_rows=n_repeat
         )
@@ -120,8 +176,9 @@ class GammaGamma(BaseModel):
     def _start(
         self, x: np.ndarray, m: np.ndarray, w: np.ndarray, data: gammagamma.GGData
     ) -> np.ndarray:
-        if self.initial_params is not None:
-            return np.array([float(self.initial_params[k]) for k in self.param_names])
+        given = self._start_from_hyperparameters()
+        if given is not None:
+            return given
         default = np.array(
             [1.0, 2.0, max(float(np.einsum("i,i->", w, m)) / data.total_weight, 1e-8)]
         )

@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from clvkit._time import unit_name
 from clvkit.errors import InputError
-from clvkit.models import BetaGeo
+from clvkit.models import PurchaseModel, check_is_fitted
 
 __all__ = ["purchase_model", "unit_label", "unit_per"]
 
-_UNIT_NAMES = {
-    "h": ("hours", "hour"),
-    "D": ("days", "day"),
-    "W": ("weeks", "week"),
-    "M": ("months", "month"),
-    "Q": ("quarters", "quarter"),
-    "Y": ("years", "year"),
-}
 
-
-def purchase_model(model: object, caller: str) -> tuple[BetaGeo, np.ndarray]:
-    """The fitted BetaGeo of ``model`` (itself, or a CLVModel's) and its parameters."""
+def purchase_model(model: object, caller: str) -> PurchaseModel:
+    """The fitted purchase model of ``model`` (itself, or a CLVModel's)."""
     purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, BetaGeo):
+    if not isinstance(purchase, PurchaseModel):
         raise InputError(
-            f"The 'model' argument of {caller} must be a fitted clvkit.BetaGeo or "
-            f"CLVModel. Got {type(model).__name__} instead."
+            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
+            f"ModifiedBetaGeo, ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} "
+            "instead."
         )
-    return purchase, purchase._check_fitted()
+    check_is_fitted(purchase)
+    return purchase
 
 
 def unit_label(time_unit: str | None) -> str:
     """Plural name of a time unit for axis labels ("weeks"); "time units" when unknown."""
-    return _UNIT_NAMES[time_unit][0] if time_unit in _UNIT_NAMES else "time units"
+    return unit_name(time_unit, plural=True)
 
 
 def unit_per(time_unit: str | None) -> str:
     """Singular name of a time unit ("week"); "time unit" when unknown."""
-    return _UNIT_NAMES[time_unit][1] if time_unit in _UNIT_NAMES else "time unit"
+    return unit_name(time_unit)

@@ -22,8 +22,6 @@ import numpy as np
 import pandas as pd
 
 from clvkit.errors import InputError
-from clvkit.models._inputs import read_rfm
-from clvkit.models._kernels.pmf import probability_n_purchases
 from clvkit.plotting._common import purchase_model, unit_label
 from clvkit.plotting._mpl import axes
 from clvkit.value.evaluate import holdout_predictions, repeat_purchases_over_time
@@ -71,14 +69,15 @@ def _period_transactions_counts(
         ``"0"``, ``"1"``, ..., ``"{max_frequency}+"``.
     """
     caller = "plot_period_transactions"
-    purchase, params = purchase_model(model, caller)
+    purchase = purchase_model(model, caller)
     top = _check_max_frequency(max_frequency, caller)
-    rfm = read_rfm(customers, {}, need=("frequency", "recency", "T"), caller=caller)
-    purchase._check_unit(rfm)
+    rfm = purchase.read_customers(customers, caller=caller)
     x, T = rfm["frequency"], rfm["T"]
     observed = np.bincount(np.minimum(x, top).astype(np.intp), minlength=top + 1)
     T_values, T_counts = np.unique(T, return_counts=True)
-    probs = probability_n_purchases(params, np.arange(top)[None, :], T_values[:, None])
+    probs = np.asarray(
+        purchase.probability_n_purchases_new_customer(np.arange(top), T_values)
+    ).reshape(T_values.size, top)
     expected = np.empty(top + 1)
     expected[:top] = T_counts.astype(np.float64) @ probs
     expected[top] = x.size - expected[:top].sum()
@@ -106,7 +105,7 @@ def plot_period_transactions(
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
         Fitted on ``customers``.
     customers : pandas.DataFrame
         The calibration summary: ``frequency``, ``recency``, ``T`` (e.g. from
@@ -188,7 +187,7 @@ def plot_calibration_vs_holdout(
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
         Fitted on the calibration columns of ``calibration_holdout``.
     calibration_holdout : pandas.DataFrame
         From :func:`clvkit.calibration_holdout`.
@@ -201,7 +200,7 @@ def plot_calibration_vs_holdout(
     -------
     matplotlib.axes.Axes
     """
-    purchase, _ = purchase_model(model, "plot_calibration_vs_holdout")
+    purchase = purchase_model(model, "plot_calibration_vs_holdout")
     table = _calibration_vs_holdout_means(model, calibration_holdout, max_frequency)
     duration = float(np.mean(calibration_holdout["duration_holdout"].to_numpy(dtype=float)))
     ax = axes(ax)
@@ -283,7 +282,7 @@ def plot_cumulative_transactions(
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
         Fitted on the cohort's calibration summary.
     transactions : pandas.DataFrame
         The whole log, calibration and holdout.

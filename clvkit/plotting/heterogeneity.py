@@ -1,10 +1,10 @@
-"""The fitted heterogeneity of the BG/NBD: how purchase rates and drop-out probabilities
-vary across customers.
+"""The fitted heterogeneity of a purchase model: how purchase rates and drop-out vary
+across customers.
 
-The BG/NBD draws each customer's purchase rate ``lambda`` from Gamma(r, alpha) (shape
-``r``, rate ``alpha``, in purchases per model time unit) and their probability ``p`` of
-dropping out after each purchase from Beta(a, b) (Fader, Hardie & Lee 2005, section 3).
-matplotlib is imported when a function runs.
+Each model describes its latent traits with :meth:`~clvkit.PurchaseModel.mixing_distributions`
+(BG/NBD: purchase rates ``lambda ~ Gamma(r, alpha)`` per model time unit and drop-out
+probabilities ``p ~ Beta(a, b)``, Fader, Hardie & Lee 2005, section 3). matplotlib is
+imported when a function runs.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
 
-from clvkit.plotting._common import purchase_model, unit_per
+from clvkit.plotting._common import purchase_model
 from clvkit.plotting._mpl import axes
 
 if TYPE_CHECKING:
@@ -42,17 +41,34 @@ def _draw_density(ax: Any, dist: Any, upper: float, mean: float, kwargs: dict[st
     ax.legend()
 
 
+def _draw_mixing(model: object, which: str, caller: str, ax: Any, kwargs: dict[str, Any]) -> Any:
+    purchase = purchase_model(model, caller)
+    mixing = purchase.mixing_distributions()[which]
+    dist = mixing.distribution
+    top = float(dist.support()[1])
+    upper = top if np.isfinite(top) else float(dist.ppf(0.99))
+    ax = axes(ax)
+    _draw_density(ax, dist, upper, float(dist.mean()), kwargs)
+    what = mixing.description[0].upper() + mixing.description[1:]
+    ax.set_xlabel(f"{what}, {mixing.symbol} ({mixing.unit})")
+    ax.set_ylabel(f"Density (per {mixing.density_unit})")
+    ax.set_title(f"{purchase.display_name}: {mixing.symbol} ~ {mixing.label}")
+    return ax
+
+
 def plot_purchase_rate_heterogeneity(
     model: object, *, ax: Axes | None = None, **kwargs: Any
 ) -> Axes:
-    """Density of the purchase rate ``lambda`` across customers: Gamma(r, alpha).
+    """Density of the purchase rate (or probability) across customers.
 
-    Drawn from 0 to the 99th percentile, the mean ``r / alpha`` marked. A small ``r``
-    (CDNOW: 0.24) means most customers buy rarely and a few buy often.
+    BG/NBD, MBG/NBD and Pareto/NBD: ``lambda ~ Gamma(r, alpha)``, drawn from 0 to the
+    99th percentile, the mean ``r / alpha`` marked; a small ``r`` (CDNOW: 0.24) means most
+    customers buy rarely and a few buy often. BG/BB: the purchase probability at each
+    occasion, ``Beta(alpha, beta)`` over (0, 1).
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the density.
@@ -61,26 +77,19 @@ def plot_purchase_rate_heterogeneity(
     -------
     matplotlib.axes.Axes
     """
-    purchase, params = purchase_model(model, "plot_purchase_rate_heterogeneity")
-    r, alpha = float(params[0]), float(params[1])
-    dist = stats.gamma(r, scale=1.0 / alpha)
-    ax = axes(ax)
-    _draw_density(ax, dist, float(dist.ppf(0.99)), r / alpha, kwargs)
-    per = unit_per(purchase.time_unit_)
-    ax.set_xlabel(f"Purchase rate while alive, lambda (purchases per {per})")
-    ax.set_ylabel(f"Density (per purchase per {per})")
-    ax.set_title(f"Purchase rates: Gamma(r={r:.3g}, alpha={alpha:.3g})")
-    return ax
+    return _draw_mixing(model, "purchase", "plot_purchase_rate_heterogeneity", ax, kwargs)
 
 
 def plot_dropout_heterogeneity(model: object, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    """Density of the drop-out probability ``p`` after each purchase: Beta(a, b).
+    """Density of the drop-out probability (or rate) across customers.
 
-    Drawn over (0, 1], the mean ``a / (a + b)`` marked.
+    BG/NBD and MBG/NBD: the probability ``p`` of dropping out after a purchase,
+    ``Beta(a, b)``; BG/BB: the probability between occasions, ``Beta(gamma, delta)``;
+    Pareto/NBD: the drop-out rate ``mu ~ Gamma(s, beta)`` per time unit. The mean is marked.
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the density.
@@ -89,12 +98,4 @@ def plot_dropout_heterogeneity(model: object, *, ax: Axes | None = None, **kwarg
     -------
     matplotlib.axes.Axes
     """
-    _, params = purchase_model(model, "plot_dropout_heterogeneity")
-    a, b = float(params[2]), float(params[3])
-    dist = stats.beta(a, b)
-    ax = axes(ax)
-    _draw_density(ax, dist, 1.0, a / (a + b), kwargs)
-    ax.set_xlabel("Probability of dropping out after a purchase, p (probability)")
-    ax.set_ylabel("Density (per unit of probability)")
-    ax.set_title(f"Drop-out probabilities: Beta(a={a:.3g}, b={b:.3g})")
-    return ax
+    return _draw_mixing(model, "dropout", "plot_dropout_heterogeneity", ax, kwargs)

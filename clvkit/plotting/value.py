@@ -22,7 +22,6 @@ import pandas as pd
 
 from clvkit._validation import check_columns, check_frame, check_not_empty, check_rule
 from clvkit.errors import InputError
-from clvkit.models._inputs import read_rfm
 from clvkit.plotting._common import purchase_model, unit_label
 from clvkit.plotting._mpl import axes, percent_axis
 from clvkit.value.clv import CLV_COLUMNS
@@ -204,12 +203,12 @@ def plot_probability_alive_vs_time_since_purchase(
     The time since the last purchase is ``T - recency``. Repeat buyers fade with silence,
     the faster the more often they used to buy. Customers without a repeat purchase are
     drawn apart: the BG/NBD gives them P(alive) = 1 however long their silence (drop-out
-    can only follow a purchase); their activity is better judged with
-    :meth:`clvkit.BetaGeo.probability_purchase`.
+    can only follow a purchase; their activity is better judged with
+    ``probability_purchase``), while MBG/NBD and Pareto/NBD let them lapse.
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
     customers : pandas.DataFrame
         Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
     ax : matplotlib Axes, optional
@@ -223,11 +222,10 @@ def plot_probability_alive_vs_time_since_purchase(
         Two point collections: repeat buyers, then customers without a repeat purchase.
     """
     caller = "plot_probability_alive_vs_time_since_purchase"
-    purchase, _ = purchase_model(model, caller)
-    rfm = read_rfm(customers, {}, need=("frequency", "recency", "T"), caller=caller)
-    purchase._check_unit(rfm)
+    purchase = purchase_model(model, caller)
+    rfm = purchase.read_customers(customers, caller=caller)
     x, t_x, T = rfm["frequency"], rfm["recency"], rfm["T"]
-    p = np.asarray(purchase.probability_alive(frequency=x, recency=t_x, T=T))
+    p = np.asarray(purchase.probability_alive(rfm))
     silence = T - t_x
     repeat = x > 0
     ax = axes(ax)
@@ -244,7 +242,11 @@ def plot_probability_alive_vs_time_since_purchase(
         marker="x",
         color="grey",
         alpha=0.5,
-        label="no repeat purchase (P(alive) = 1 by assumption)",
+        label=(
+            "no repeat purchase (P(alive) = 1 by assumption)"
+            if np.all(p[~repeat] == 1.0)
+            else "no repeat purchase"
+        ),
     )
     ax.set_xlabel(f"Time since last purchase ({unit_label(purchase.time_unit_)})")
     ax.set_ylabel("P(alive) (probability)")

@@ -3,7 +3,6 @@
 from clvkit.value.clv import CLV_COLUMNS, CLVModel
 from clvkit.value.cohorts import modelled_cohort_retention, retention_comparison
 from clvkit.value.evaluate import holdout_predictions, repeat_purchases_over_time
-from clvkit.value.io import load_model, save_model
 from clvkit.value.lifecycle import STAGES, LifecycleRules, lifecycle_stage
 from clvkit.value.segments import segment_summary
 from clvkit.value.service import predict_clv
@@ -15,11 +14,9 @@ __all__ = [
     "LifecycleRules",
     "holdout_predictions",
     "lifecycle_stage",
-    "load_model",
     "modelled_cohort_retention",
     "predict_clv",
     "repeat_purchases_over_time",
     "retention_comparison",
-    "save_model",
     "segment_summary",
 ]

@@ -27,6 +27,7 @@ distinct pair.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -34,15 +35,13 @@ import numpy as np
 import pandas as pd
 
 from clvkit._validation import check_rule, numeric_column
-from clvkit.errors import InputError, NotFittedError, UnitError
-from clvkit.models import BetaGeo, GammaGamma
-from clvkit.models._inputs import RFMInput, read_rfm
-from clvkit.models._kernels import activity, bgnbd, gammagamma
-from clvkit.models._kernels.compress import distinct_pairs
+from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
+from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, check_is_fitted, clone, persistence
+from clvkit.models.inputs import RFMInput, read_rfm
 from clvkit.value.discount import Schedule, schedule
 from clvkit.value.lifecycle import LifecycleRules, assign_stages, stages_categorical
 
-__all__ = ["CLV_COLUMNS", "CLVModel"]
+__all__ = ["CLV_COLUMNS", "CLVModel", "margin_values"]
 
 #: The value columns of :meth:`CLVModel.predict_clv`, in order (``lifecycle_stage`` follows).
 CLV_COLUMNS: tuple[str, ...] = (
@@ -58,23 +57,25 @@ CLV_COLUMNS: tuple[str, ...] = (
 )
 
 _CELLS_PER_BLOCK = 2_000_000
-_NEEDED = ("frequency", "recency", "T", "monetary_value", "historical_value")
+_SPEND_COLUMNS = ("monetary_value", "historical_value")
 
 
+@persistence.register_kind
 class CLVModel:
     """A purchase model and a spend model fitted together: actual versus potential CLV.
 
     Parameters
     ----------
-    purchase_model : BetaGeo, optional
-        An unfitted template (hyper-parameters only); default ``BetaGeo()``.
+    purchase_model : purchase model, optional
+        An unfitted template (hyper-parameters only) of any purchase model:
+        ``ck.BetaGeo()`` (default), ``ck.ModifiedBetaGeo()``, ``ck.ParetoNBD()``, ...
     spend_model : GammaGamma, optional
         An unfitted template; default ``GammaGamma()``.
 
     Attributes
     ----------
-    purchase_model_ : BetaGeo
-        The fitted purchase model (a fresh copy of the template).
+    purchase_model_ : purchase model
+        The fitted purchase model (a fresh clone of the template).
     spend_model_ : GammaGamma
         The fitted spend model.
     time_unit_ : str or None
@@ -85,18 +86,41 @@ class CLVModel:
 
     Examples
     --------
-    >>> model = ck.CLVModel().fit(rfm)                                   # doctest: +SKIP
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> model = ck.CLVModel().fit(rfm)
     >>> clv = model.predict_clv(rfm, horizon="52W", discount_rate=0.10, margin=0.30)
+    >>> round(float(clv["actual_clv"].sum()))
+    40862
+    >>> pnbd = ck.CLVModel(purchase_model=ck.ParetoNBD()).fit(rfm)
+    >>> type(pnbd.purchase_model_).__name__
+    'ParetoNBD'
     """
 
     def __init__(
         self,
         *,
-        purchase_model: BetaGeo | None = None,
+        purchase_model: PurchaseModel | None = None,
         spend_model: GammaGamma | None = None,
     ) -> None:
         self.purchase_model = purchase_model
         self.spend_model = spend_model
+
+    def get_params(self) -> dict[str, Any]:
+        """The two templates, as scikit-learn's ``get_params``."""
+        return {"purchase_model": self.purchase_model, "spend_model": self.spend_model}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set ``purchase_model`` and/or ``spend_model``; returns ``self``."""
+        for name, value in params.items():
+            if name not in ("purchase_model", "spend_model"):
+                raise InputError(
+                    f"CLVModel has no hyper-parameter {name!r}; it has "
+                    "['purchase_model', 'spend_model']."
+                )
+            setattr(self, name, value)
+        return self
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(
@@ -111,9 +135,9 @@ class CLVModel:
         Parameters
         ----------
         customers : DataFrame
-            Columns ``frequency``, ``recency``, ``T`` and ``monetary_value`` (as from
-            :func:`clvkit.rfm_summary` with ``monetary=``). The spend model uses the repeat
-            buyers only.
+            The purchase model's columns (``frequency``, ``recency``, ``T``) and
+            ``monetary_value`` (as from :func:`clvkit.rfm_summary` with ``monetary=``).
+            The spend model uses the repeat buyers only.
         weights : array-like, optional
             Number of customers each row stands for.
         time_unit : str, optional
@@ -123,8 +147,8 @@ class CLVModel:
         -------
         self
         """
-        purchase = _template(self.purchase_model, BetaGeo, "purchase_model")
-        spend = _template(self.spend_model, GammaGamma, "spend_model")
+        purchase = _template(self.purchase_model, PurchaseModel, BetaGeo, "purchase_model")
+        spend = _template(self.spend_model, GammaGamma, GammaGamma, "spend_model")
         if not isinstance(customers, pd.DataFrame):
             raise InputError(
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
@@ -142,13 +166,26 @@ class CLVModel:
 
     @classmethod
     def from_models(
-        cls, purchase_model: BetaGeo, spend_model: GammaGamma, *, grain: str | None = None
+        cls, purchase_model: PurchaseModel, spend_model: GammaGamma, *, grain: str | None = None
     ) -> Self:
-        """Combine already fitted (or :meth:`~BetaGeo.from_params`) models."""
-        if not isinstance(purchase_model, BetaGeo) or not isinstance(spend_model, GammaGamma):
-            raise InputError("CLVModel.from_models needs a BetaGeo and a GammaGamma model.")
-        purchase_model._check_fitted()
-        spend_model._check_fitted()
+        """Combine already fitted (or ``from_params``) purchase and spend models.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+        >>> ck.CLVModel.from_models(bg, gg).time_unit_
+        'W'
+        """
+        if not isinstance(purchase_model, PurchaseModel) or not isinstance(spend_model, GammaGamma):
+            raise InputError(
+                "CLVModel.from_models needs a purchase model (BetaGeo, ParetoNBD, ...) and a "
+                f"GammaGamma. Got {type(purchase_model).__name__} and "
+                f"{type(spend_model).__name__}."
+            )
+        check_is_fitted(purchase_model)
+        check_is_fitted(spend_model)
         pu, su = purchase_model.time_unit_, spend_model.time_unit_
         if pu is not None and su is not None and pu != su:
             raise UnitError(f"The purchase model is in {pu!r} and the spend model in {su!r}.")
@@ -160,12 +197,11 @@ class CLVModel:
         model.n_customers_ = purchase_model.n_customers_
         return model
 
-    def _check_fitted(self) -> tuple[np.ndarray, np.ndarray]:
+    def _check_fitted(self) -> None:
         if not hasattr(self, "purchase_model_"):
             raise NotFittedError(
                 "This CLVModel is not fitted yet; call fit(rfm) or CLVModel.from_models(...)."
             )
-        return self.purchase_model_._check_fitted(), self.spend_model_._check_fitted()
 
     # -- prediction -------------------------------------------------------------------------
     def predict_clv(
@@ -183,8 +219,9 @@ class CLVModel:
         Parameters
         ----------
         customers : DataFrame
-            Columns ``frequency``, ``recency``, ``T``, ``monetary_value`` and
-            ``historical_value`` (all produced by ``rfm_summary(..., monetary=...)``).
+            The purchase model's columns (``frequency``, ``recency``, ``T``),
+            ``monetary_value`` and ``historical_value`` (all produced by
+            ``rfm_summary(..., monetary=...)``).
         horizon : float or str
             A number of model time units or a calendar span: "52W", "12M", "365D", "1Y"
             (a month is 365.2425/12 days).
@@ -203,6 +240,15 @@ class CLVModel:
         DataFrame
             Indexed like ``customers``: the columns of :data:`CLV_COLUMNS` (currency
             units, except ``p_alive`` and ``expected_purchases``) and ``lifecycle_stage``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(500, seed=2)
+        >>> model = ck.CLVModel().fit(rfm)
+        >>> clv = model.predict_clv(rfm, horizon="26W", discount_rate=0.1, margin=0.3)
+        >>> bool((clv["potential_clv"] >= clv["actual_clv"]).all())
+        True
         """
         self._check_fitted()
         if not isinstance(customers, pd.DataFrame):
@@ -210,13 +256,13 @@ class CLVModel:
                 "CLVModel.predict_clv needs a customers DataFrame; for one customer as a "
                 "mapping use clvkit.predict_clv(model, {...}, horizon=...)."
             )
-        rfm = self._read(customers, None)
-        margin_values = _margin(margin, customers, rfm.n)
+        rfm = self.read_customers(customers, None)
+        margins = margin_values(margin, customers, rfm.n)
         columns, stages = self.predict_arrays(
             rfm,
             horizon=horizon,
             discount_rate=discount_rate,
-            margin=margin_values,
+            margin=margins,
             period=period,
             lifecycle=lifecycle,
         )
@@ -227,15 +273,21 @@ class CLVModel:
         out.attrs["discount_rate"] = discount_rate
         return out
 
-    def _read(self, customers: object, arrays: Mapping[str, object] | None) -> RFMInput:
-        rfm = read_rfm(
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """The per-customer columns :meth:`predict_clv` needs."""
+        self._check_fitted()
+        return (*self.purchase_model_.columns, *_SPEND_COLUMNS)
+
+    def read_customers(self, customers: object, arrays: Mapping[str, object] | None) -> RFMInput:
+        """Validate the customers of :meth:`predict_clv` (a frame, or arrays by column)."""
+        return read_rfm(
             customers,
             dict(arrays) if arrays is not None else {},
-            need=_NEEDED,
+            need=self.input_columns,
             caller="predict_clv",
             positive_monetary=True,
         )
-        return rfm
 
     def predict_arrays(
         self,
@@ -248,30 +300,33 @@ class CLVModel:
         lifecycle: LifecycleRules | None = None,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The CLV columns as arrays from validated input (the shared core)."""
-        bg, gg = self._check_fitted()
-        self.purchase_model_._check_unit(rfm)
+        self._check_fitted()
+        purchase, spend_model = self.purchase_model_, self.spend_model_
         plan = schedule(
             horizon, time_unit=self.time_unit_, discount_rate=discount_rate, period=period
         )
         rules = LifecycleRules() if lifecycle is None else lifecycle
         if not isinstance(rules, LifecycleRules):
             raise InputError("The 'lifecycle' argument must be a clvkit LifecycleRules.")
-        x, t_x, T = rfm["frequency"], rfm["recency"], rfm["T"]
-        m = rfm["monetary_value"]
-        if gg[1] <= 1 and np.any(x == 0):
+        x_name, _, T_name = purchase.columns
+        x = rfm[x_name]
+        if spend_model.mean_spend() == math.inf and np.any(x == 0):
             raise InputError(
-                f"The spend model's q = {gg[1]:.4g} is <= 1: the population mean spend is "
-                "infinite, so customers without a repeat purchase have no finite value."
+                f"The spend model's q = {spend_model.params_['q']:.4g} is <= 1: the population "
+                "mean spend is infinite, so customers without a repeat purchase have no finite "
+                "value. Refit with GammaGamma(q_constraint=True)."
             )
-        p_alive = bgnbd.probability_alive(bg, x, t_x, T)
-        alive_total, alive_discounted = _alive_purchases(bg, x, T, plan)
-        spend = gammagamma.expected_spend(gg, x, m)
+        p_alive = np.asarray(purchase.probability_alive(rfm))
+        alive_total, alive_discounted = _alive_purchases(purchase, rfm, x_name, T_name, plan)
+        spend = np.asarray(spend_model.expected_spend(rfm))
         historical = margin * rfm["historical_value"]
         potential = margin * spend * alive_discounted
         expected = p_alive * potential
         new_within, window = rules.windows(self.time_unit_)
-        p_active = activity.probability_purchase_within(bg, x, t_x, T, window, p_alive)
-        stages = assign_stages(rules, T=T, frequency=x, p_active=p_active, new_within=new_within)
+        p_active = np.asarray(purchase.probability_purchase(rfm, window))
+        stages = assign_stages(
+            rules, T=rfm[T_name], frequency=x, p_active=p_active, new_within=new_within
+        )
         columns = {
             "p_alive": p_alive,
             "expected_purchases": p_alive * alive_total,
@@ -285,11 +340,44 @@ class CLVModel:
         }
         return columns, stages
 
-    def save(self, path: str | Any) -> None:
-        """Write the model as JSON (no pickle); read it back with :func:`clvkit.load_model`."""
-        from clvkit.value.io import save_model
+    # -- model files ------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model as JSON, atomically (no pickle); read it with :func:`clvkit.load_model`.
 
-        save_model(self, path)
+        Examples
+        --------
+        >>> import clvkit as ck, tempfile, os
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+        >>> path = os.path.join(tempfile.mkdtemp(), "clv.json")
+        >>> ck.CLVModel.from_models(bg, gg).save(path)
+        >>> ck.load_model(path).purchase_model_
+        BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit='W')
+        """
+        self._check_fitted()
+        persistence.save_model(self, path)
+
+    def _to_components(self) -> dict[str, Any]:
+        return {
+            "purchase": persistence.model_to_dict(self.purchase_model_),
+            "spend": persistence.model_to_dict(self.spend_model_),
+        }
+
+    @classmethod
+    def _from_components(
+        cls, components: object, *, grain: str | None, where: str, version: int
+    ) -> Self:
+        parts = persistence.require_keys(components, {"purchase", "spend"}, f"{where}: components")
+        purchase = persistence.model_from_dict(
+            parts["purchase"], f"{where}: components.purchase", version
+        )
+        spend = persistence.model_from_dict(parts["spend"], f"{where}: components.spend", version)
+        if not isinstance(purchase, PurchaseModel) or not isinstance(spend, GammaGamma):
+            raise ModelFileError(
+                f"{where}: a CLVModel holds a purchase model and a GammaGamma spend model; "
+                f"got {type(purchase).__name__} and {type(spend).__name__}."
+            )
+        return cls.from_models(purchase, spend, grain=grain)
 
     def __repr__(self) -> str:
         if not hasattr(self, "purchase_model_"):
@@ -297,44 +385,41 @@ class CLVModel:
         return f"CLVModel({self.purchase_model_!r}, {self.spend_model_!r})"
 
 
-def _template(model: object, cls: type[BetaGeo] | type[GammaGamma], name: str) -> Any:
-    """A fresh, unfitted copy of a template (its hyper-parameters only)."""
+def _template(model: object, base: type, default: type, name: str) -> Any:
+    """A fresh, unfitted clone of a template (its own class and hyper-parameters)."""
     if model is None:
-        return cls()
-    if not isinstance(model, cls):
-        raise InputError(f"The {name!r} parameter must be a {cls.__name__}. Got {model!r}.")
-    return cls(
-        penalizer=model.penalizer,
-        initial_params=model.initial_params,
-        tol=model.tol,
-        max_iter=model.max_iter,
-    )
+        return default()
+    if not isinstance(model, base):
+        raise InputError(
+            f"The {name!r} parameter must be a {base.__name__} (an unfitted template). "
+            f"Got {model!r}."
+        )
+    return clone(model)
 
 
 def _alive_purchases(
-    params: np.ndarray, x: np.ndarray, T: np.ndarray, plan: Schedule
+    purchase: PurchaseModel, rfm: RFMInput, x_name: str, T_name: str, plan: Schedule
 ) -> tuple[np.ndarray, np.ndarray]:
     """Undiscounted and discounted expected purchases over the horizon, if alive now.
 
-    Evaluated once per distinct (x, T) pair and step, then mapped back to the customers.
+    Evaluated once per distinct (frequency, T) pair and step, in blocks of about
+    ``_CELLS_PER_BLOCK`` cells, then mapped back to the customers.
     """
-    ux, uT, inverse = distinct_pairs(x, T)
-    total = np.empty(ux.size)
-    discounted = np.empty(ux.size)
-    # one broadcast kernel call per block of pairs x steps, bounded to ~2M cells of memory
+    pairs, inverse = rfm.distinct_pairs(x_name, T_name)
+    total = np.empty(pairs.n)
+    discounted = np.empty(pairs.n)
     block = max(1, _CELLS_PER_BLOCK // plan.ends.size)
-    for start in range(0, ux.size, block):
-        stop = min(start + block, ux.size)
-        curve = bgnbd.expected_purchases_alive(
-            params, ux[start:stop, None], uT[start:stop, None], plan.ends[None, :]
-        )
+    for start in range(0, pairs.n, block):
+        rows = slice(start, min(start + block, pairs.n))
+        curve = np.asarray(purchase.expected_purchases_if_alive(pairs.take(rows), plan.ends))
         increments = np.diff(curve, axis=1, prepend=0.0)
-        total[start:stop] = curve[:, -1]
-        discounted[start:stop] = increments @ plan.factors
+        total[rows] = curve[:, -1]
+        discounted[rows] = increments @ plan.factors
     return total[inverse], discounted[inverse]
 
 
-def _margin(margin: object, customers: pd.DataFrame | None, n: int) -> np.ndarray | float:
+def margin_values(margin: object, customers: pd.DataFrame | None, n: int) -> np.ndarray | float:
+    """The ``margin`` argument checked: one number, a column of ``customers``, or n values."""
     ids: pd.Index | None
     if isinstance(margin, str):
         if customers is None or margin not in customers.columns:

@@ -1,8 +1,8 @@
 """The model's view of acquisition cohorts, beside the observed cohort table.
 
 :func:`clvkit.data.retention.cohort_table` shows, for each acquisition cohort and age, the
-share of the cohort that *bought* in that period. A fitted BG/NBD model predicts two
-related quantities for the same cells:
+share of the cohort that *bought* in that period. A fitted purchase model (any of
+them) predicts two related quantities for the same cells:
 
 - **active**: the expected share of the cohort making at least one purchase in the
   period. This is the quantity the observed table measures, so the two can be compared
@@ -15,9 +15,9 @@ Both are computed for exactly the cells the observed table holds (same cohorts, 
 ages, unobserved cells NaN), from each customer's own acquisition day: a cohort acquired
 over a month is the mixture of its customers' ages, not one "typical" age.
 
-The formula for *active* (a new customer, acquired at 0, buying in ``(t1, t2]``) is
-:func:`clvkit.models._kernels.activity.probability_purchase_new`, where it is derived; the
-tests check it against a seeded simulation of the model.
+The formula for *active* (a new customer, acquired at 0, buying in ``(t1, t2]``) is the
+model's ``probability_purchase_new_customer``, derived in its kernel and checked against a
+seeded simulation of the model; *alive* is ``probability_alive_new_customer``.
 
 Time: transaction dates are days, so the unknown time of day of each purchase is taken at
 midday: a customer acquired on day ``d`` is exposed to period ``[s, e)`` (days) over
@@ -38,30 +38,29 @@ import pandas as pd
 from clvkit._time import DAYS_PER_UNIT
 from clvkit.data.retention import Activity, activity, cohort_layout, table_attrs
 from clvkit.errors import InputError, UnitError
-from clvkit.models import BetaGeo
-from clvkit.models._kernels.activity import probability_purchase_new
-from clvkit.models._kernels.bgnbd import probability_alive_new
+from clvkit.models import PurchaseModel, check_is_fitted
 
 __all__ = ["modelled_cohort_retention", "retention_comparison"]
 
 _QUANTITIES = ("active", "alive")
 
 
-def _check_model(model: object, caller: str) -> tuple[np.ndarray, float]:
-    """Fitted BG/NBD parameters and the length of its time unit in days."""
-    if not isinstance(model, BetaGeo):
+def _check_model(model: object, caller: str) -> tuple[PurchaseModel, float]:
+    """The fitted purchase model (itself or a CLVModel's) and its time unit in days."""
+    purchase = getattr(model, "purchase_model_", model)
+    if not isinstance(purchase, PurchaseModel):
         raise InputError(
-            f"The 'model' argument of {caller} must be a fitted clvkit.BetaGeo. "
-            f"Got {type(model).__name__} instead."
+            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
+            f"ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} instead."
         )
-    params = model._check_fitted()
-    if model.time_unit_ is None:
+    check_is_fitted(purchase)
+    if purchase.time_unit_ is None:
         raise UnitError(
             f"The model passed to {caller} was fitted without a time unit, so calendar "
             "periods cannot be converted to its clock; fit it on an rfm_summary frame or "
             "with time_unit=..."
         )
-    return params, DAYS_PER_UNIT[model.time_unit_]
+    return purchase, DAYS_PER_UNIT[purchase.time_unit_]
 
 
 def _check_quantity(quantity: object) -> str:
@@ -74,7 +73,7 @@ def _check_quantity(quantity: object) -> str:
     return quantity
 
 
-def _modelled_cells(act: Activity, params: np.ndarray, unit_days: float) -> dict[str, np.ndarray]:
+def _modelled_cells(act: Activity, model: PurchaseModel, unit_days: float) -> dict[str, np.ndarray]:
     """Observed and modelled cohort cells, each (n_cohorts, n_periods); NaN unobserved."""
     cohorts, size, observed = cohort_layout(act)
     n = act.n_periods
@@ -92,8 +91,8 @@ def _modelled_cells(act: Activity, params: np.ndarray, unit_days: float) -> dict
     later = age > 0
     alive = np.ones(pair.size)
     active = np.ones(pair.size)
-    alive[later] = probability_alive_new(params, t1[later])
-    active[later] = probability_purchase_new(params, t1[later], t2[later])
+    alive[later] = model.probability_alive_new_customer(t1[later])
+    active[later] = model.probability_purchase_new_customer(t2[later] - t1[later], age=t1[later])
 
     cell = np.searchsorted(cohorts, pair_cohort[pair]) * n + age
     weight = counts[pair].astype(np.float64)
@@ -124,9 +123,9 @@ def _cells(
     datetime_format: str | None,
     incomplete: str,
     caller: str,
-) -> tuple[Activity, dict[str, np.ndarray]]:
-    """Check the model, read the log's activity and compute the modelled cells."""
-    params, unit_days = _check_model(model, caller)
+) -> tuple[Activity, dict[str, np.ndarray], str | None]:
+    """Check the model, read the log's activity, compute the modelled cells; the unit."""
+    purchase, unit_days = _check_model(model, caller)
     act = activity(
         transactions,
         period=period,
@@ -138,11 +137,11 @@ def _cells(
         incomplete=incomplete,
         caller=caller,
     )
-    return act, _modelled_cells(act, params, unit_days)
+    return act, _modelled_cells(act, purchase, unit_days), purchase.time_unit_
 
 
 def modelled_cohort_retention(
-    model: BetaGeo,
+    model: object,
     transactions: pd.DataFrame,
     period: str = "M",
     *,
@@ -160,9 +159,10 @@ def modelled_cohort_retention(
 
     Parameters
     ----------
-    model : BetaGeo
-        A fitted BG/NBD model with a time unit (e.g. fitted on :func:`clvkit.rfm_summary`
-        output, or built with ``BetaGeo.from_params(..., time_unit="W")``).
+    model : purchase model or CLVModel
+        Any fitted purchase model with a time unit (e.g. fitted on
+        :func:`clvkit.rfm_summary` output, or built with
+        ``BetaGeo.from_params(..., time_unit="W")``), or a CLVModel.
     transactions : pandas.DataFrame
         The log the cohorts come from (validated as by :func:`clvkit.rfm_summary`). Only
         each customer's acquisition day is used; later purchases do not enter the model's
@@ -186,14 +186,15 @@ def modelled_cohort_retention(
     Raises
     ------
     clvkit.errors.InputError
-        If ``model`` is not a BetaGeo, the log breaks a rule, or ``quantity`` is unknown.
+        If ``model`` is not a purchase model or CLVModel, the log breaks a rule, or
+        ``quantity`` is unknown.
     clvkit.errors.NotFittedError
         If the model is not fitted.
     clvkit.errors.UnitError
         If ``period`` is unsupported or the model has no time unit.
     """
     quantity = _check_quantity(quantity)  # type: ignore[assignment]
-    act, cells = _cells(
+    act, cells, unit = _cells(
         model,
         transactions,
         period,
@@ -209,12 +210,12 @@ def modelled_cohort_retention(
         index=act.periods[cells["cohorts"]].rename("cohort"),
         columns=pd.RangeIndex(act.n_periods, name="age"),
     )
-    out.attrs.update(table_attrs(act, quantity=quantity, time_unit=model.time_unit_))
+    out.attrs.update(table_attrs(act, quantity=quantity, time_unit=unit))
     return out
 
 
 def retention_comparison(
-    model: BetaGeo,
+    model: object,
     transactions: pd.DataFrame,
     period: str = "M",
     *,
@@ -249,7 +250,7 @@ def retention_comparison(
 
         ``attrs`` as in :func:`modelled_cohort_retention`.
     """
-    act, cells = _cells(
+    act, cells, unit = _cells(
         model,
         transactions,
         period,
@@ -277,5 +278,5 @@ def retention_comparison(
         },
         index=pd.RangeIndex(act.n_periods, name="age"),
     )
-    out.attrs.update(table_attrs(act, time_unit=model.time_unit_))
+    out.attrs.update(table_attrs(act, time_unit=unit))
     return out

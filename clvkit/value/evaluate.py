@@ -3,10 +3,10 @@
 A model is fitted on the calibration columns of :func:`clvkit.calibration_holdout`
 (``frequency``, ``recency``, ``T``); for each customer it then predicts
 
-- the expected number of purchases in the holdout period,
-  :meth:`clvkit.BetaGeo.expected_purchases` over ``duration_holdout``;
-- the probability of at least one purchase in it,
-  :meth:`clvkit.BetaGeo.probability_purchase` over the same window,
+- the expected number of purchases in the holdout period, the purchase model's
+  ``expected_purchases`` over ``duration_holdout``;
+- the probability of at least one purchase in it, its ``probability_purchase`` over the
+  same window,
 
 and these are compared with what each customer did (``frequency_holdout``).
 :func:`holdout_predictions` gives the per-customer predictions, :func:`evaluate` the
@@ -33,8 +33,7 @@ from clvkit._validation import (
 )
 from clvkit.data.transactions import _parse_instant, purchases
 from clvkit.errors import InputError, UnitError
-from clvkit.models import BetaGeo
-from clvkit.models._kernels.pmf import cohort_expected_repeat_purchases
+from clvkit.models import PurchaseModel, check_is_fitted
 
 __all__ = [
     "EVALUATION_COLUMNS",
@@ -63,14 +62,14 @@ EVALUATION_COLUMNS: tuple[str, ...] = (
 _NEEDED = ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
 
 
-def _purchase_model(model: object, caller: str) -> BetaGeo:
+def _purchase_model(model: object, caller: str) -> PurchaseModel:
     purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, BetaGeo):
+    if not isinstance(purchase, PurchaseModel):
         raise InputError(
-            f"The 'model' argument of {caller} must be a fitted clvkit.BetaGeo or "
-            f"CLVModel. Got {type(model).__name__} instead."
+            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
+            f"ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} instead."
         )
-    purchase._check_fitted()
+    check_is_fitted(purchase)
     return purchase
 
 
@@ -79,7 +78,7 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
         Fitted on the calibration columns (a CLVModel's purchase model is used).
     calibration_holdout : pandas.DataFrame, shape (n_customers, ...)
         From :func:`clvkit.calibration_holdout`: columns ``frequency``, ``recency``,
@@ -100,7 +99,7 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
     Raises
     ------
     clvkit.errors.InputError
-        If ``model`` is not a fitted BetaGeo or CLVModel, a column is missing or breaks
+        If ``model`` is not a fitted purchase model or CLVModel, a column is missing or breaks
         its rule (``frequency_holdout`` a whole number >= 0, ``duration_holdout`` > 0).
     clvkit.errors.UnitError
         If the frame's recorded time unit differs from the model's.
@@ -164,7 +163,7 @@ def evaluate(
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
         Fitted on the calibration columns of ``calibration_holdout``.
     calibration_holdout : pandas.DataFrame
         From :func:`clvkit.calibration_holdout`; see :func:`holdout_predictions`.
@@ -251,8 +250,8 @@ def repeat_purchases_over_time(
     (the customers the model was fitted on). Its actual repeat purchases (each customer's
     purchases after the first; daily grain) are counted in consecutive periods of one
     ``period`` from the first acquisition day to ``observation_end``. The expected count
-    by the end of each period adds each customer's ``E[X(age)]`` (Fader, Hardie & Lee
-    2005, eq. 9, via :func:`clvkit.models._kernels.pmf.cohort_expected_repeat_purchases`),
+    by the end of each period adds each customer's ``E[X(age)]`` (the purchase model's
+    ``expected_purchases_new_customer``; for BG/NBD Fader, Hardie & Lee 2005, eq. 9),
     ``age`` running from the customer's first purchase to the last day of the period, in
     the model's time unit, on the same day clock as :func:`clvkit.rfm_summary` (a
     purchase on the last day counts). Over the calibration period this is an in-sample
@@ -260,7 +259,7 @@ def repeat_purchases_over_time(
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
+    model : purchase model or CLVModel
         Fitted on the cohort's calibration summary (daily grain), with a time unit.
     transactions : pandas.DataFrame
         The transaction log, calibration and holdout periods together. Never modified.
@@ -288,14 +287,13 @@ def repeat_purchases_over_time(
     Raises
     ------
     clvkit.errors.InputError
-        If ``model`` is not a fitted BetaGeo or CLVModel, the log breaks a rule, the
+        If ``model`` is not a fitted purchase model or CLVModel, the log breaks a rule, the
         CLVModel was fitted on another grain than days, or ``calibration_end`` is not
         before ``observation_end``.
     clvkit.errors.UnitError
         If ``period`` is unknown or the model has no time unit.
     """
     purchase = _purchase_model(model, "repeat_purchases_over_time")
-    params = purchase._check_fitted()
     if purchase.time_unit_ is None:
         raise UnitError(
             "repeat_purchases_over_time needs a model with a time unit to convert days to "
@@ -356,7 +354,7 @@ def repeat_purchases_over_time(
     days_unique, weights = np.unique(acquired, return_counts=True)
     unit_days = DAYS_PER_UNIT[purchase.time_unit_]
     expected_cum = cohort_expected_repeat_purchases(
-        params, days_unique / unit_days, ends / unit_days, weights.astype(np.float64)
+        purchase, days_unique / unit_days, ends / unit_days, weights.astype(np.float64)
     )
     period_end = origin + ends.astype(np.int64).astype("timedelta64[D]")
     out = pd.DataFrame(
@@ -377,3 +375,31 @@ def repeat_purchases_over_time(
         time_unit=purchase.time_unit_,
     )
     return out
+
+
+def cohort_expected_repeat_purchases(
+    model: PurchaseModel, acquired: np.ndarray, times: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    """Expected cumulative repeat purchases of a cohort by each of ``times``.
+
+    ``sum_i w_i E[X(max(times_k - acquired_i, 0))]`` with ``E[X(t)]`` the model's expected
+    repeat purchases of a new customer; customers not yet acquired contribute 0.
+
+    Parameters
+    ----------
+    model : purchase model
+    acquired : (m,) array
+        Acquisition times (model time units on a common clock), e.g. the distinct ones.
+    times : (k,) array
+        Calendar times on the same clock.
+    weights : (m,) array
+        Customers acquired at each of ``acquired``.
+
+    Returns
+    -------
+    (k,) array
+    """
+    ages = np.maximum(times[:, None] - acquired[None, :], 0.0)
+    distinct, inverse = np.unique(ages, return_inverse=True)
+    curve = np.asarray(model.expected_purchases_new_customer(distinct))
+    return np.asarray(curve[inverse.reshape(ages.shape)] @ weights)

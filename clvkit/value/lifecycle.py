@@ -8,12 +8,13 @@ Five ordered stages, assigned in this order of precedence:
 4. ``getting to know`` — active early repeaters: ``frequency <= early_max_frequency``.
 5. ``development`` — active, established: worth cross-selling.
 
-``p_active`` is the model's probability that the customer makes at least one purchase in
-the next ``activity_window`` (:meth:`clvkit.BetaGeo.probability_purchase`). It is used
-instead of P(alive) because BG/NBD reports P(alive) = 1 for every customer without a
-repeat purchase, however long they have been silent; ``p_active`` falls with that
-silence (the posterior purchase rate shrinks as T grows without a purchase), so a customer
-with one purchase long ago lands in revival or win-back, not in a healthy stage.
+``p_active`` is the purchase model's probability that the customer makes at least one
+purchase in the next ``activity_window`` (``probability_purchase`` of any purchase model).
+It is used instead of P(alive) because BG/NBD reports P(alive) = 1 for every customer
+without a repeat purchase, however long they have been silent; ``p_active`` falls with
+that silence under every model (the posterior purchase rate shrinks as T grows without a
+purchase), so a customer with one purchase long ago lands in revival or win-back, not in
+a healthy stage, whichever model is used.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pandas as pd
 
 from clvkit._time import parse_horizon
 from clvkit.errors import InputError
+from clvkit.models import PurchaseModel, check_is_fitted
 
 __all__ = ["STAGES", "LifecycleRules", "assign_stages", "lifecycle_stage"]
 
@@ -127,8 +129,9 @@ def lifecycle_stage(
 
     Parameters
     ----------
-    model : BetaGeo or CLVModel
-        A fitted purchase model (or a CLVModel, whose purchase model is used).
+    model : purchase model or CLVModel
+        A fitted purchase model (BetaGeo, ParetoNBD, ...) or a CLVModel, whose purchase
+        model is used.
     customers : DataFrame
         Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
     rules : LifecycleRules, optional
@@ -140,17 +143,16 @@ def lifecycle_stage(
         Ordered categorical with categories :data:`STAGES`, indexed like ``customers``,
         named ``lifecycle_stage``.
     """
-    from clvkit.models import BetaGeo
-
     purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, BetaGeo):
+    if not isinstance(purchase, PurchaseModel):
         raise InputError(
-            f"lifecycle_stage needs a fitted BetaGeo or CLVModel. Got {type(model).__name__}."
+            "lifecycle_stage needs a fitted purchase model (BetaGeo, ParetoNBD, ...) or a "
+            f"CLVModel. Got {type(model).__name__}."
         )
     rules = LifecycleRules() if rules is None else rules
     if not isinstance(rules, LifecycleRules):
         raise InputError("The 'rules' argument must be a clvkit LifecycleRules.")
-    purchase._check_fitted()
+    check_is_fitted(purchase)
     new_within, window = rules.windows(purchase.time_unit_)
     p_active = purchase.probability_purchase(customers, window)
     frame = customers

@@ -4,6 +4,11 @@ Takes a fitted :class:`~clvkit.CLVModel` or the path of a model file (loaded onc
 and file version, then cached), and customers as a DataFrame, one mapping, or a list of
 mappings. It imports no plotting code, keeps no mutable state besides the read-only model
 cache, and is safe to call from many threads.
+
+Model files are written atomically (:func:`clvkit.models.persistence.save_model`), so a
+service reading a file while a job re-saves it sees the old model or the new one; the
+cache key is the file's identity (inode, size, modification time), so a replaced file is
+loaded afresh, and the cache holds a model only once it has loaded completely.
 """
 
 from __future__ import annotations
@@ -17,17 +22,15 @@ import numpy as np
 import pandas as pd
 
 from clvkit.errors import InputError, ModelFileError
-from clvkit.value.clv import CLV_COLUMNS, CLVModel, _margin
-from clvkit.value.io import load_model
+from clvkit.models.persistence import load_model
+from clvkit.value.clv import CLV_COLUMNS, CLVModel, margin_values
 from clvkit.value.lifecycle import STAGES, LifecycleRules
 
 __all__ = ["predict_clv"]
 
-_FIELDS = ("frequency", "recency", "T", "monetary_value", "historical_value")
-
 
 @functools.lru_cache(maxsize=32)
-def _cached(path: str, mtime_ns: int, size: int) -> CLVModel:
+def _cached(path: str, inode: int, mtime_ns: int, size: int) -> CLVModel:
     model = load_model(path)
     if not isinstance(model, CLVModel):
         raise ModelFileError(
@@ -47,7 +50,7 @@ def _resolve(model: object) -> CLVModel:
         except OSError as exc:
             raise ModelFileError(f"Cannot read model file {path!r}: {exc.strerror}.") from exc
         # the file's identity is part of the key: a rewritten file is loaded afresh
-        return _cached(path, stat.st_mtime_ns, stat.st_size)
+        return _cached(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
     raise InputError(
         "The 'model' argument of predict_clv must be a CLVModel or the path of a model "
         f"file. Got {type(model).__name__}."
@@ -118,7 +121,7 @@ def _predict_records(
     options: dict[str, Any],
     argument: str,
 ) -> list[dict[str, Any]]:
-    wanted = list(_FIELDS)
+    wanted = list(model.input_columns)
     if isinstance(margin, str):
         wanted.append(margin)
     arrays: dict[str, object] = {}
@@ -132,13 +135,13 @@ def _predict_records(
             )
             raise InputError(f"The {argument!r} field {name!r} is missing{where}.")
         arrays[name] = [rec[name] for rec in records]
-    margin_values = (
-        _margin(np.asarray(arrays.pop(margin)), None, len(records))
+    margins = (
+        margin_values(np.asarray(arrays.pop(margin)), None, len(records))
         if isinstance(margin, str)
-        else _margin(margin, None, len(records))
+        else margin_values(margin, None, len(records))
     )
-    rfm = model._read(None, arrays)
-    columns, stages = model.predict_arrays(rfm, margin=margin_values, **options)
+    rfm = model.read_customers(None, arrays)
+    columns, stages = model.predict_arrays(rfm, margin=margins, **options)
     out: list[dict[str, Any]] = []
     for i, rec in enumerate(records):
         row: dict[str, Any] = {}

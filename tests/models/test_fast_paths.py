@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clvkit as ck
-from clvkit.models import beta_geo
+from clvkit.models import purchase
 from clvkit.models._kernels import bgnbd, gammagamma
 from clvkit.models._kernels.compress import compress_rows, distinct_keys, factorize
 from clvkit.models._optimize import maximize
@@ -116,8 +116,8 @@ def test_non_blas_dot_equals_numpy_dot(rng):
 
 
 def test_fit_started_from_a_subsample_equals_a_plain_fit(daily_cohort, monkeypatch):
-    monkeypatch.setattr(beta_geo, "_PRESTART_ROWS", 100)
-    monkeypatch.setattr(beta_geo, "_PRESTART_SAMPLE", 3_000)
+    monkeypatch.setattr(purchase, "_PRESTART_ROWS", 100)
+    monkeypatch.setattr(purchase, "_PRESTART_SAMPLE", 3_000)
     fast = ck.BetaGeo().fit(daily_cohort)
     start = {"r": 1.0, "alpha": 10.0, "a": 1.0, "b": 1.0}  # initial_params: no subsample
     plain = ck.BetaGeo(initial_params=start).fit(daily_cohort)

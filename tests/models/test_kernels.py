@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import clvkit as ck
 from clvkit.models._kernels import bgnbd, gammagamma
 
 BG_POINTS = [
@@ -67,10 +68,12 @@ def test_bgnbd_row_likelihood_is_a_probability_mass_for_x0():
 
 
 def test_expected_purchases_alive_distinct_equals_direct(rng):
+    # the model evaluates the alive part once per distinct (x, T) pair and maps it back
     x, _, T = _bg_data(rng, 5000)
     p = BG_POINTS[0]
+    model = ck.BetaGeo.from_params(**dict(zip(ck.BetaGeo.param_names, p, strict=True)))
     np.testing.assert_allclose(
-        bgnbd.expected_purchases_alive_distinct(p, x, T, 26.0),
+        model.expected_purchases_if_alive(frequency=x, T=T, horizon=26.0),
         bgnbd.expected_purchases_alive(p, x, T, 26.0),
         rtol=1e-14,
     )

@@ -110,7 +110,9 @@ def test_bad_weights_are_refused(weights):
         ck.BetaGeo().fit(frame(), weights=weights)
 
 
-@pytest.mark.parametrize("horizon", [-1, "52X", "W52", None, True, float("inf"), [52]])
+@pytest.mark.parametrize(
+    "horizon", [-1, "52X", "W52", None, True, float("inf"), [[52]], [], ["52W", "W52"]]
+)
 def test_bad_horizons_are_refused(horizon):
     with pytest.raises(ClvkitError, match="horizon"):
         BG.expected_purchases(frame(), horizon)

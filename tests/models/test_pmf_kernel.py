@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import clvkit as ck
 from clvkit.models._kernels import bgnbd
-from clvkit.models._kernels.pmf import cohort_expected_repeat_purchases, probability_n_purchases
+from clvkit.models._kernels.bgnbd import probability_n_purchases_new as probability_n_purchases
+from clvkit.value.evaluate import cohort_expected_repeat_purchases
 
 PARAMS = [
     np.array([0.243, 4.414, 0.793, 2.426]),  # CDNOW, weeks
@@ -72,7 +74,8 @@ def test_cohort_expected_repeat_purchases_adds_eq_9_over_customers() -> None:
     acquired = np.array([0.0, 1.5, 3.0, 10.0])
     weights = np.array([3.0, 1.0, 2.0, 5.0])
     times = np.array([0.0, 2.0, 5.0, 20.0])
-    got = cohort_expected_repeat_purchases(params, acquired, times, weights)
+    model = ck.BetaGeo.from_params(**dict(zip(ck.BetaGeo.param_names, params, strict=True)))
+    got = cohort_expected_repeat_purchases(model, acquired, times, weights)
     expected = [
         sum(
             w * float(bgnbd.expected_purchases_new(params, max(t - s, 0.0)))

@@ -42,8 +42,9 @@ def test_probability_alive_is_a_probability(params, history):
 @given(bg_params(), histories(max_x=60), st.floats(0.0, 200.0), st.floats(0.0, 200.0))
 def test_expected_purchases_grow_with_the_horizon(params, history, t1, dt):
     x, t_x, T = (np.array([v]) for v in history)
-    short = bgnbd.conditional_expected_purchases(params, x, t_x, T, t1)[0]
-    long = bgnbd.conditional_expected_purchases(params, x, t_x, T, t1 + dt)[0]
+    p_alive = bgnbd.probability_alive(params, x, t_x, T)
+    short = (p_alive * bgnbd.expected_purchases_alive(params, x, T, t1))[0]
+    long = (p_alive * bgnbd.expected_purchases_alive(params, x, T, t1 + dt))[0]
     assert np.isfinite(short) and np.isfinite(long)
     assert short >= -1e-12
     assert long >= short - 1e-9 * max(1.0, abs(short))

@@ -14,7 +14,7 @@ from matplotlib.image import AxesImage
 import clvkit as ck
 import clvkit.plotting as ckp
 from clvkit.errors import DataWarning, InputError
-from clvkit.models._kernels.pmf import probability_n_purchases
+from clvkit.models._kernels.bgnbd import probability_n_purchases_new as probability_n_purchases
 from clvkit.plotting.matrices import MASKED_COLOR
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
@@ -199,7 +199,7 @@ def test_heterogeneity(cdnow_bg: ck.BetaGeo) -> None:
 
 
 def test_plots_refuse_what_is_not_a_purchase_model(cdnow_gg, cdnow_rfm) -> None:
-    with pytest.raises(InputError, match="BetaGeo or CLVModel"):
+    with pytest.raises(InputError, match=r"purchase model .* or a CLVModel"):
         ckp.plot_period_transactions(cdnow_gg, cdnow_rfm)
     with pytest.raises(InputError, match="max_frequency"):
         ckp.plot_period_transactions(

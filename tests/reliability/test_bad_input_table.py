@@ -394,7 +394,7 @@ CASES = [
         "unknown model kind",
         lambda tmp: ck.load_model(model_file(tmp, lambda d: d.update(kind="Pickle"))),
         ModelFileError,
-        "unknown kind 'Pickle'",
+        "model kind 'Pickle', which this clvkit does not know",
     ),
 ]
 

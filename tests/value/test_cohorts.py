@@ -10,7 +10,7 @@ import pytest
 import clvkit as ck
 from clvkit.data.retention import cohort_table
 from clvkit.errors import InputError, NotFittedError, UnitError
-from clvkit.models._kernels.activity import probability_purchase_new
+from clvkit.models._kernels.bgnbd import probability_purchase_new
 from clvkit.models.simulate import CDNOW_BG_PARAMS, simulate_transactions
 from clvkit.value.cohorts import modelled_cohort_retention, retention_comparison
 

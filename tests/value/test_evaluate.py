@@ -160,7 +160,7 @@ def test_bad_frames_raise_input_errors(cdnow_cal, cal_bg, change, match) -> None
 
 
 def test_bad_models_raise(cdnow_cal: pd.DataFrame, cal_bg: ck.BetaGeo, cdnow_gg) -> None:
-    with pytest.raises(InputError, match="BetaGeo or CLVModel"):
+    with pytest.raises(InputError, match=r"purchase model .* or a CLVModel"):
         evaluate(cdnow_gg, cdnow_cal)
     with pytest.raises(NotFittedError):
         evaluate(ck.BetaGeo(), cdnow_cal)

@@ -27,7 +27,7 @@ def model_file(tmp_path: Path, cdnow_clv_model: ck.CLVModel) -> Path:
 def test_file_holds_the_documented_fields(model_file):
     doc = json.loads(model_file.read_text())
     assert doc["format"] == "clvkit-model"
-    assert doc["format_version"] == 1
+    assert doc["format_version"] == 2
     assert doc["clvkit_version"] == ck.__version__
     assert doc["kind"] == "CLVModel"
     assert doc["time_unit"] == "W"
@@ -36,6 +36,20 @@ def test_file_holds_the_documented_fields(model_file):
     purchase = doc["components"]["purchase"]
     assert purchase["params"]["r"] == pytest.approx(0.2426, abs=1e-4)
     assert purchase["fit"]["diagnostics"]["converged"] is True
+    # every hyper-parameter of the model, read from its constructor
+    assert purchase["hyperparameters"] == {
+        "penalizer": 0.0,
+        "initial_params": None,
+        "tol": 1e-10,
+        "max_iter": 200,
+    }
+    assert set(doc["components"]["spend"]["hyperparameters"]) == {
+        "penalizer",
+        "initial_params",
+        "tol",
+        "max_iter",
+        "q_constraint",
+    }
     assert b"pickle" not in model_file.read_bytes()
 
 
@@ -62,10 +76,46 @@ def test_round_trip_restores_an_identical_model(model_file, cdnow_clv_model, cdn
 def test_single_models_round_trip(tmp_path, cdnow_bg, cdnow_gg, cdnow_rfm):
     for model in (cdnow_bg, cdnow_gg):
         path = tmp_path / f"{type(model).__name__}.json"
-        ck.value.save_model(model, path)
+        model.save(path)
         loaded = ck.load_model(path)
         assert type(loaded) is type(model)
         pd.testing.assert_series_equal(loaded.params_, model.params_, check_exact=True)
+        again = type(model).load(path)
+        pd.testing.assert_frame_equal(again.summary(), model.summary(), check_exact=True)
+
+
+def test_a_file_of_another_kind_is_refused_by_name(tmp_path, cdnow_gg):
+    path = tmp_path / "gg.json"
+    cdnow_gg.save(path)
+    with pytest.raises(ModelFileError, match=r"gg\.json.*holds a GammaGamma, not a BetaGeo"):
+        ck.BetaGeo.load(path)
+
+
+def test_version_1_files_of_clvkit_0_1_still_load(model_file, cdnow_clv_model, cdnow_rfm):
+    # clvkit 0.1 wrote format_version 1 with three hyper-parameters per component
+    doc = json.loads(model_file.read_text())
+    doc["format_version"] = 1
+    doc["clvkit_version"] = "0.1.0"
+    for part in doc["components"].values():
+        part["hyperparameters"] = {"penalizer": 0.0, "tol": 1e-10, "max_iter": 200}
+    model_file.write_text(json.dumps(doc))
+    loaded = ck.load_model(model_file)
+    args = {"horizon": "52W", "discount_rate": 0.1, "margin": 0.3}
+    pd.testing.assert_frame_equal(
+        loaded.predict_clv(cdnow_rfm, **args),
+        cdnow_clv_model.predict_clv(cdnow_rfm, **args),
+        check_exact=True,
+    )
+    assert loaded.spend_model_.q_constraint is False
+
+
+def test_saving_is_atomic_and_leaves_no_temporary_file(tmp_path, cdnow_clv_model):
+    path = tmp_path / "model.json"
+    for _ in range(3):
+        cdnow_clv_model.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+    with pytest.raises(ModelFileError, match="no folder"):
+        cdnow_clv_model.save(tmp_path / "missing" / "model.json")
 
 
 def test_new_process_gives_bit_identical_output(model_file, cdnow_clv_model, cdnow_rfm, tmp_path):
@@ -109,13 +159,17 @@ TAMPERING = [
         lambda d: d["components"]["spend"]["params"].update(p="6.25"),
         r"params\.p must be a number",
     ),
-    ("wrong version", lambda d: d.update(format_version=2), "format_version 2"),
+    ("wrong version", lambda d: d.update(format_version=3), "format_version 3"),
     ("other format", lambda d: d.update(format="pickle"), "not a clvkit model file"),
-    ("unknown kind", lambda d: d.update(kind="os.system"), "unknown kind 'os.system'"),
+    (
+        "unknown kind",
+        lambda d: d.update(kind="os.system"),
+        r"model\.json.*model kind 'os\.system'.*kinds that exist are \[.*'BetaGeo'",
+    ),
     (
         "unknown model kind",
         lambda d: d["components"]["purchase"].update(kind="Pareto"),
-        "kind must be one of",
+        r"model\.json.*model kind 'Pareto', which this clvkit does not know",
     ),
     (
         "extra field",

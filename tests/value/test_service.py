@@ -148,7 +148,7 @@ def test_bad_model_argument(tmp_path, cdnow_bg):
     with pytest.raises(ModelFileError, match="Cannot read"):
         ck.predict_clv(tmp_path / "missing.json", {}, horizon=1)
     path = tmp_path / "bg.json"
-    ck.value.save_model(cdnow_bg, path)
+    cdnow_bg.save(path)
     with pytest.raises(ModelFileError, match="needs a CLVModel file"):
         ck.predict_clv(path, {}, horizon=1)
 

@@ -27,21 +27,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, gammaln, polygamma, psi
+from scipy.special import betainc, betaln, expit, gammaln, polygamma, psi
 
-from clvkit.models._kernels.compress import distinct_keys, distinct_pairs, factorize
+from clvkit.models._kernels.compress import distinct_keys, factorize
 from clvkit.models._kernels.hyp2f1 import hyp2f1
 from clvkit.models._kernels.linalg import dot as _dot
+from clvkit.models._kernels.simulation import (
+    first_order_statistics,
+    last_order_statistic,
+    last_times,
+)
 
 __all__ = [
+    "N_PARAMS",
     "BGData",
-    "conditional_expected_purchases",
     "expected_purchases_alive",
     "expected_purchases_new",
+    "identifiability_problem",
+    "initial_params",
     "loglik_derivatives",
     "loglik_rows",
     "prepare",
     "probability_alive",
+    "probability_alive_new",
+    "probability_n_purchases_alive",
+    "probability_n_purchases_new",
+    "probability_purchase_new",
+    "simulate",
 ]
 
 N_PARAMS = 4
@@ -277,9 +289,46 @@ def loglik_derivatives(
     return ll, grad, hess
 
 
+def initial_params(data: BGData) -> np.ndarray:
+    """``(1, 1/rate, 1, 1)``: ``alpha`` from the pooled purchase rate, the rest neutral."""
+    total_x = float(data.W_x @ data.x_values)
+    total_T = float(data.W_T @ data.T_values)
+    rate = max(total_x, 0.5) / max(total_T, 1e-12)
+    return np.array([1.0, 1.0 / rate, 1.0, 1.0])
+
+
+def identifiability_problem(data: BGData) -> str | None:
+    """Why the unpenalised estimate does not exist, or None.
+
+    With no repeat purchase the likelihood keeps rising as the purchase rate goes to 0
+    (alpha to infinity); with no observed time it is flat; with a single distinct history
+    four parameters cannot be told apart.
+    """
+    n = data.total_weight
+    if float(data.W_x @ data.x_values) == 0.0:
+        return (
+            f"it needs at least one repeat purchase: all {n:g} customers have frequency 0, "
+            "so the purchase rate and the drop-out cannot be estimated (the likelihood "
+            "grows without bound as alpha grows)."
+        )
+    if float(data.W_T @ data.T_values) == 0.0:
+        return f"it needs observed time: all {n:g} customers have T = 0."
+    if data.n_distinct == 1:
+        return (
+            f"it got {n:g} customer(s) with one and the same (frequency, recency, T): "
+            "four parameters cannot be identified from a single distinct history."
+        )
+    return None
+
+
+def _unpack(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    p = np.asarray(params, dtype=np.float64)
+    return p[0], p[1], p[2], p[3]
+
+
 def loglik_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """Log-likelihood of each individual row (paper, eq. 6), shape (n,)."""
-    r, alpha, a, b = (float(v) for v in params)
+    """Log-likelihood of each individual history (paper, eq. 6), broadcast over params."""
+    r, alpha, a, b = _unpack(params)
     f0 = (
         gammaln(r + x)
         - gammaln(r)
@@ -296,7 +345,7 @@ def loglik_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarra
 
 def _log_odds_dead(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """``D = ln(a/(b+x-1)) + (r+x) ln((alpha+T)/(alpha+t_x))``; -inf where ``x == 0``."""
-    r, alpha, a, b = (float(v) for v in params)
+    r, alpha, a, b = _unpack(params)
     with np.errstate(divide="ignore", invalid="ignore"):
         D = np.log(a) - np.log(b + x - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
     return np.where(x > 0, D, -np.inf)
@@ -309,48 +358,104 @@ def probability_alive(
     return np.asarray(expit(-_log_odds_dead(params, x, t_x, T)))
 
 
-def expected_purchases_alive(
-    params: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray | float
-) -> np.ndarray:
-    """E[purchases in (T, T+t] | x, T, alive at T] (paper, eq. 10 without the P(alive) factor).
+def _given_alive(params: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """The parameters of a customer's future, given ``(x, T)`` and alive at ``T``.
 
-    ``(a+b+x-1)/(a-1) * [1 - G]`` with
-    ``G = ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)``, ``z = t/(alpha+T+t)``.
-    Euler's transformation ``2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)`` turns it into
-    ``G = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)``, whose upper parameters do not grow
-    with ``x``: the series stays well conditioned for heavy buyers. Depends on ``(x, T)``
-    only, never on ``t_x``.
-
-    ``a = 1`` is a removable singularity (0/0); within ``_A_NEAR_ONE / 2`` of it the function,
-    smooth in ``a``, is taken as the mean of its values at ``1 -/+ _A_NEAR_ONE``, exact to
-    second order.
+    The alive branch of the likelihood is proportional to
+    ``lambda^x e^(-lambda T) (1-p)^x``, so the posterior is ``Gamma(r+x, alpha+T)`` for the
+    rate and ``Beta(a, b+x)`` for the drop-out probability; drop-out follows purchases
+    only, so from ``T`` on the customer is a new customer of the model with these
+    parameters (the clock restarted at ``T``).
     """
-    a = float(params[2])
-    if abs(a - 1.0) < 0.5 * _A_NEAR_ONE:
-        below, above = np.array(params, float), np.array(params, float)
-        below[2], above[2] = 1.0 - _A_NEAR_ONE, 1.0 + _A_NEAR_ONE
-        return 0.5 * (
-            expected_purchases_alive(below, x, T, t) + expected_purchases_alive(above, x, T, t)
-        )
-    r, alpha, b = float(params[0]), float(params[1]), float(params[3])
-    x, T, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(T, float), np.asarray(t, float))
-    z = t / (alpha + T + t)
-    c = a + b + x - 1.0
-    G = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
-    return np.asarray(c / (a - 1.0) * (1.0 - G))
-
-
-def conditional_expected_purchases(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray | float
-) -> np.ndarray:
-    """E[purchases in (T, T+t] | x, t_x, T] (paper, eq. 10): P(alive) times the alive part."""
-    return probability_alive(params, x, t_x, T) * expected_purchases_alive(params, x, T, t)
+    r, alpha, a, b = _unpack(params)
+    x, T = np.asarray(x, np.float64), np.asarray(T, np.float64)
+    return np.array(np.broadcast_arrays(r + x, alpha + T, a + 0.0 * x, b + x))
 
 
 def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
-    """E[X(t)] for a customer just acquired (paper, eq. 9): the alive part at x = 0, T = 0."""
-    t_arr = np.asarray(t, float)
-    return expected_purchases_alive(params, np.zeros_like(t_arr), np.zeros_like(t_arr), t_arr)
+    """E[X(t)] for a customer just acquired (paper, eq. 9).
+
+    ``(a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]``. Euler's
+    transformation ``2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)`` gives
+    ``(alpha/(alpha+t))^r 2F1(...) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)``, whose upper
+    parameters do not grow with the purchase count when the parameters are updated by a
+    history (:func:`expected_purchases_alive`): the series stays well conditioned for
+    heavy buyers.
+
+    ``a = 1`` is a removable singularity (0/0); within ``_A_NEAR_ONE / 2`` of it the
+    function, smooth in ``a``, is the mean of its values at ``1 -/+ _A_NEAR_ONE``, exact to
+    second order.
+    """
+    r, alpha, a, b = _unpack(params)
+    t = np.asarray(t, np.float64)
+    near = np.abs(a - 1.0) < 0.5 * _A_NEAR_ONE
+    if not np.any(near):
+        return _expected_new(r, alpha, a, b, t)
+    below = _expected_new(r, alpha, np.where(near, 1.0 - _A_NEAR_ONE, a), b, t)
+    above = _expected_new(r, alpha, np.where(near, 1.0 + _A_NEAR_ONE, a), b, t)
+    return np.asarray(np.where(near, 0.5 * (below + above), below))
+
+
+def _expected_new(
+    r: np.ndarray, alpha: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray
+) -> np.ndarray:
+    z = t / (alpha + t)
+    c = a + b - 1.0
+    G = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(c - r, a - 1.0, c, z)
+    return np.asarray(c / (a - 1.0) * (1.0 - G))
+
+
+def expected_purchases_alive(
+    params: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray | float
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, T, alive at T] (paper, eq. 10 without P(alive)).
+
+    :func:`expected_purchases_new` at the parameters given alive (:func:`_given_alive`):
+    ``(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]``,
+    ``z = t/(alpha+T+t)``. Depends on ``(x, T)`` only, never on ``t_x``.
+    """
+    return expected_purchases_new(_given_alive(params, x, T), t)
+
+
+def probability_n_purchases_new(
+    params: np.ndarray, n: np.ndarray | int, t: np.ndarray | float
+) -> np.ndarray:
+    """P(X(t) = n) for a customer acquired at 0 (paper, eq. 8).
+
+    ``P(X(t) = n) = B(a, b+n)/B(a, b) NB(n; r, alpha/(alpha+t))
+    + [n > 0] B(a+1, b+n-1)/B(a, b) P(NB(r, alpha/(alpha+t)) >= n)``, where
+    ``NB(j; r, p) = Gamma(r+j)/(Gamma(r) j!) p^r (1-p)^j`` and the bracket of eq. 8 is the
+    negative binomial's upper tail, ``I_{t/(alpha+t)}(n, r)`` (regularised incomplete
+    beta). The Beta-function ratios are evaluated in log space.
+    """
+    r, alpha, a, b = _unpack(params)
+    n = np.asarray(n, np.float64)
+    t = np.asarray(t, np.float64)
+    log_p = np.log(alpha) - np.log(alpha + t)  # log of alpha/(alpha+t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_q = np.log(t) - np.log(alpha + t)  # log of t/(alpha+t); -inf at t = 0
+        nb_log = (
+            gammaln(r + n)
+            - gammaln(r)
+            - gammaln(n + 1.0)
+            + r * log_p
+            + np.where(n > 0, n * log_q, 0.0)  # 0 * log(0) = 0 at n = 0
+        )
+        first = np.exp(betaln(a, b + n) - betaln(a, b) + nb_log)
+        tail = betainc(np.maximum(n, 1.0), r, np.exp(log_q))  # P(NB >= n), used where n > 0
+        second = np.exp(betaln(a + 1.0, b + n - 1.0) - betaln(a, b)) * tail
+    return np.asarray(np.where(n > 0, first + second, first))
+
+
+def probability_n_purchases_alive(
+    params: np.ndarray,
+    n: np.ndarray | int,
+    x: np.ndarray,
+    T: np.ndarray,
+    t: np.ndarray | float,
+) -> np.ndarray:
+    """P(n purchases in (T, T+t] | x, T, alive at T): eq. 8 at the parameters given alive."""
+    return probability_n_purchases_new(_given_alive(params, x, T), n, t)
 
 
 def probability_alive_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
@@ -362,21 +467,65 @@ def probability_alive_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarr
     gives 2F1(r, a; a+b; -t/alpha); Pfaff's transformation maps the argument into [0, 1):
     ``(alpha/(alpha+t))^r 2F1(r, b; a+b; t/(alpha+t))``.
     """
-    r, alpha, a, b = (float(v) for v in params)
-    t = np.asarray(t, float)
+    r, alpha, a, b = _unpack(params)
+    t = np.asarray(t, np.float64)
     z = t / (alpha + t)
     return np.asarray(np.exp(r * np.log1p(-z)) * hyp2f1(r, b, a + b, z))
 
 
-def expected_purchases_alive_distinct(
-    params: np.ndarray, x: np.ndarray, T: np.ndarray, t: float
+def probability_purchase_new(
+    params: np.ndarray, t1: np.ndarray | float, t2: np.ndarray | float
 ) -> np.ndarray:
-    """:func:`expected_purchases_alive` evaluated once per distinct ``(x, T)`` pair.
+    """P(a customer acquired at 0 makes at least one repeat purchase in (t1, t2]).
 
-    The hypergeometric term is the costly part of a prediction and depends on ``(x, T)``
-    only; a cohort of millions has far fewer distinct pairs.
+    From the BG/NBD story (paper, section 2): given a rate ``lambda`` and a drop-out
+    probability ``p``, the customer is alive at ``t1`` with probability
+    ``exp(-lambda p t1)`` (drop-out only follows one of the Poisson(lambda t1) purchases),
+    and an alive customer stays silent over the next ``t2 - t1`` with probability
+    ``exp(-lambda (t2 - t1))``; a dead one is always silent. So::
+
+        P(buy in (t1, t2] | lambda, p) = exp(-lambda p t1) - exp(-lambda (t2 - t1 + p t1))
+
+    Averaging over lambda ~ Gamma(r, alpha) gives ``(alpha/(alpha+s))^r`` for
+    ``E[exp(-lambda s)]``, then over p ~ Beta(a, b) Euler's integral and Pfaff's
+    transformation give::
+
+        P = A(t1) - (alpha/(alpha+t2))^r 2F1(r, b; a+b; t1/(alpha+t2)),
+        A(t) = (alpha/(alpha+t))^r 2F1(r, b; a+b; t/(alpha+t))   (P(alive at t)),
+
+    which is 0 when ``t2 = t1`` and ``1 - (alpha/(alpha+t2))^r`` when ``t1 = 0``.
     """
-    ux, uT, inverse = distinct_pairs(x, T)
-    if ux.size == x.size:
-        return expected_purchases_alive(params, x, T, t)
-    return np.asarray(expected_purchases_alive(params, ux, uT, t)[inverse])
+    r, alpha, a, b = _unpack(params)
+    t1 = np.asarray(t1, dtype=np.float64)
+    t2 = np.asarray(t2, dtype=np.float64)
+    silent_after = np.exp(r * (np.log(alpha) - np.log(alpha + t2))) * hyp2f1(
+        r, b, a + b, t1 / (alpha + t2)
+    )
+    return np.clip(probability_alive_new(params, t1) - silent_after, 0.0, 1.0)
+
+
+def simulate(
+    rng: np.random.Generator, params: np.ndarray, T: np.ndarray, times: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Histories drawn from the BG/NBD story (paper, section 2).
+
+    While alive a customer buys as a Poisson process of rate ``lambda ~ Gamma(r, alpha)``
+    (``alpha`` a rate); right after each repeat purchase they drop out with probability
+    ``p ~ Beta(a, b)``. The number of repeat purchases before drop-out is
+    ``K ~ Geometric(p)`` and the observed count in ``(0, T]`` is ``x = min(K, N)`` with
+    ``N ~ Poisson(lambda T)``; the customer is alive at ``T`` when ``K > N``. Given ``N``
+    the purchase times are uniform order statistics on ``(0, T]``, of which the first
+    ``x`` are observed (:mod:`clvkit.models._kernels.simulation`).
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    n = T.size
+    lam = rng.gamma(shape=r, scale=1.0 / alpha, size=n)
+    drop = rng.beta(a, b, size=n)
+    K = rng.geometric(np.clip(drop, 1e-300, 1.0))
+    N = rng.poisson(lam * T)
+    x = np.minimum(K, N)
+    alive = K > N
+    if times:
+        flat = first_order_statistics(rng, x, N, T)
+        return x.astype(np.float64), last_times(flat, x), alive, flat
+    return x.astype(np.float64), last_order_statistic(rng, x, N, T), alive, None

@@ -174,7 +174,7 @@ def loglik_derivatives(
 
 def loglik_rows(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Log-likelihood of each repeat buyer's mean spend (Fader & Hardie 2013, eq. 3)."""
-    p, q, v = (float(u) for u in params)
+    p, q, v = np.asarray(params, dtype=np.float64)
     px = p * x
     return np.asarray(
         gammaln(px + q)
@@ -191,7 +191,8 @@ def expected_spend(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarr
     """E[value of one future purchase | x, m] (Fader & Hardie 2013, eq. 5), shape (n,).
 
     For ``x == 0`` (``m`` ignored) this is the population mean ``p v / (q - 1)``, finite only
-    for ``q > 1``; the public layer checks that.
+    for ``q > 1``; the public layer checks that. Broadcasts over ``params`` of shape
+    ``(3, *p)`` as the purchase kernels do.
     """
-    p, q, v = (float(u) for u in params)
+    p, q, v = np.asarray(params, dtype=np.float64)
     return np.asarray(p * (v + x * m) / (p * x + q - 1.0))

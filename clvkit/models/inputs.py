@@ -1,8 +1,10 @@
-"""Validation of the RFM inputs every model method takes.
+"""Validation of the per-customer inputs every model method takes.
 
-Models accept either a frame with the columns ``frequency``, ``recency``, ``T`` (and
-``monetary_value`` where spend matters), as produced by :func:`clvkit.rfm_summary`, or the
-same quantities as keyword arrays. Everything is checked before any cast.
+Models accept a frame with the columns ``frequency``, ``recency``, ``T`` (and
+``monetary_value`` where spend matters), as produced by :func:`clvkit.rfm_summary`, the
+same quantities as keyword arrays, or an :class:`RFMInput` that :func:`read_rfm` already
+validated (so a caller that asks a model several questions about the same customers, as
+:class:`clvkit.CLVModel` does, checks them once). Everything is checked before any cast.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from clvkit._validation import (
     numeric_column,
 )
 from clvkit.errors import InputError
+from clvkit.models._kernels.compress import distinct_pairs
 
 __all__ = ["RFMInput", "read_rfm", "read_weights"]
 
@@ -34,6 +37,7 @@ class RFMInput:
     index: pd.Index | None  # the frame's index (customer ids), None for bare arrays
     arrays: dict[str, np.ndarray]  # float64 (n,) per requested column
     time_unit: str | None  # the unit recorded by rfm_summary in frame.attrs, if any
+    is_distinct: bool = False  # every row differs from every other (see distinct_pairs)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
@@ -42,11 +46,36 @@ class RFMInput:
     def n(self) -> int:
         return int(next(iter(self.arrays.values())).size)
 
-    def wrap(self, values: np.ndarray, name: str) -> pd.Series | np.ndarray:
-        """Return ``values`` as a Series on the input's index, or as-is for bare arrays."""
+    def wrap(self, values: np.ndarray, name: str, columns: np.ndarray | None = None) -> Any:
+        """``values`` on the input's index: a Series for (n,) values, a DataFrame with
+        ``columns`` (one per horizon, say) for (n, m) values; as-is for bare arrays."""
         if self.index is None:
             return values
+        if values.ndim == 2:
+            labels = pd.Index(columns if columns is not None else range(values.shape[1]))
+            return pd.DataFrame(values, index=self.index, columns=labels.rename(name))
         return pd.Series(values, index=self.index, name=name)
+
+    def subset(self, names: Sequence[str]) -> RFMInput:
+        """The same customers with only the columns ``names``."""
+        return RFMInput(
+            self.index, {k: self.arrays[k] for k in names}, self.time_unit, self.is_distinct
+        )
+
+    def distinct_pairs(self, first: str, second: str) -> tuple[RFMInput, np.ndarray]:
+        """The distinct ``(first, second)`` rows (no index) and each row's position among them.
+
+        Quantities that depend on two columns only (a purchase model's expectation while
+        alive depends on ``frequency`` and ``T``) are computed once per distinct pair.
+        """
+        u, v, inverse = distinct_pairs(self.arrays[first], self.arrays[second])
+        return RFMInput(None, {first: u, second: v}, self.time_unit, True), inverse
+
+    def take(self, rows: slice) -> RFMInput:
+        """A block of rows (no index), e.g. to bound the memory of a computation."""
+        return RFMInput(
+            None, {k: v[rows] for k, v in self.arrays.items()}, self.time_unit, self.is_distinct
+        )
 
 
 def read_rfm(
@@ -73,6 +102,13 @@ def read_rfm(
         Require ``monetary_value > 0`` where ``frequency > 0`` (the Gamma-Gamma rule).
     """
     given = {k: v for k, v in arrays.items() if v is not None}
+    if isinstance(customers, RFMInput):
+        if given:
+            raise InputError(f"{caller} takes validated customers or keyword arrays, not both.")
+        missing = [name for name in need if name not in customers.arrays]
+        if missing:
+            raise InputError(f"{caller} needs the columns {list(need)}; missing {missing}.")
+        return customers.subset(need)
     index: pd.Index | None
     time_unit = None
     if customers is not None:

@@ -1,0 +1,715 @@
+"""The purchase-model contract: every question about purchases, written once.
+
+A purchase model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB) is a :class:`PurchaseModel` that
+declares its parameter names and its kernel module (the protocol of
+:mod:`clvkit.models._kernels.protocol`); this base owns the rest, as scipy.stats'
+``rv_continuous`` owns ``pdf``, ``cdf`` and ``ppf`` around a distribution's hooks:
+
+- the input checks (a frame, keyword arrays or an already validated
+  :class:`~clvkit.models.inputs.RFMInput`; the model's time unit);
+- the fit pipeline: validate, compress into distinct rows, refuse unidentifiable data,
+  start (from a subsample fit on large cohorts), maximise, store the fitted state;
+- the public predictions, with the same names and meaning for every model;
+- horizons as numbers, calendar strings or 1-D arrays of them (one column per horizon).
+
+Everything above :mod:`clvkit.models` (CLV, evaluation, cohort views, plots, the service)
+talks to this contract and never to a kernel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from clvkit._time import parse_horizon
+from clvkit._validation import check_rule
+from clvkit.errors import InputError
+from clvkit.models._kernels.compress import distinct_pairs
+from clvkit.models._optimize import maximize
+from clvkit.models.base import BaseModel
+from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+
+__all__ = ["Horizons", "MixingDistribution", "PurchaseModel"]
+
+ArrayLike = object
+
+#: cohorts with more distinct rows than this start from a fit on a random subsample
+_PRESTART_ROWS = 50_000
+_PRESTART_SAMPLE = 100_000
+
+
+@dataclass(frozen=True)
+class MixingDistribution:
+    """One heterogeneity distribution of a model, for plots and reports.
+
+    Attributes
+    ----------
+    symbol : str
+        The latent quantity (``"lambda"``, ``"p"``, ``"mu"``).
+    description : str
+        What it is (``"purchase rate while alive"``).
+    unit : str
+        Its unit (``"purchases per week"``, ``"probability"``).
+    density_unit : str
+        The unit a density of it is per (``"purchase per week"``, ``"unit of probability"``).
+    distribution : scipy.stats frozen distribution
+        Its law across customers, e.g. ``Gamma(r, scale=1/alpha)``.
+    label : str
+        The law written out, e.g. ``"Gamma(r=0.243, alpha=4.41)"``.
+    """
+
+    symbol: str
+    description: str
+    unit: str
+    density_unit: str
+    distribution: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class Horizons:
+    """Horizons converted to the model's time unit.
+
+    ``values`` is a float for one horizon, a (m,) array for several; ``labels`` the
+    horizons as given (column names of the result).
+    """
+
+    values: float | np.ndarray
+    labels: list[Any] | None
+
+    @property
+    def many(self) -> bool:
+        return self.labels is not None
+
+
+class PurchaseModel(BaseModel):
+    """Base of every purchase model: the public predictions over a kernel's formulas.
+
+    Subclasses set ``param_names``, ``kernel`` (a module implementing
+    :class:`clvkit.models._kernels.protocol.PurchaseKernel`), ``display_name`` and
+    :meth:`mixing_distributions`; the hyper-parameters are those of
+    :class:`clvkit.models.base.BaseModel`.
+    """
+
+    #: the kernel module holding the model's formulas
+    kernel: ClassVar[ModuleType]
+    #: short name used in tables and plots ("BG/NBD")
+    display_name: ClassVar[str] = "purchase model"
+    #: the customer columns, in the kernel's order (x, t_x, T)
+    columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
+    #: True when horizons count discrete purchase occasions (whole numbers)
+    discrete: ClassVar[bool] = False
+
+    # -- input ----------------------------------------------------------------------------
+    def read_customers(self, customers: object, *, caller: str = "read_customers") -> RFMInput:
+        """Validate customers for this model once: its columns, their rules, its time unit.
+
+        The result can be passed to every prediction method instead of the frame, which
+        then skips the checks (what :class:`clvkit.CLVModel` and the plots do).
+        """
+        rfm = self._read(customers, {}, caller)
+        self._check_unit(rfm)
+        return rfm
+
+    def _read(
+        self,
+        customers: object,
+        arrays: Mapping[str, object],
+        caller: str,
+        need: tuple[str, ...] | None = None,
+    ) -> RFMInput:
+        """Validated customers for ``caller`` (the model's columns, or ``need``)."""
+        rfm = read_rfm(
+            customers,
+            dict(arrays),
+            need=self.columns if need is None else need,
+            caller=f"{type(self).__name__}.{caller}",
+        )
+        self._check_customers(rfm)
+        return rfm
+
+    def _check_customers(self, rfm: RFMInput) -> None:
+        """Model-specific rules beyond those of :func:`read_rfm` (none by default)."""
+
+    def _xtT(self, rfm: RFMInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x, t_x, T = self.columns
+        return rfm[x], rfm[t_x], rfm[T]
+
+    def _fitted_for(self, rfm: RFMInput) -> np.ndarray:
+        params = self._check_fitted()
+        self._check_unit(rfm)
+        return params
+
+    def _horizons(self, value: object, argument: str = "horizon") -> Horizons:
+        """One horizon or a 1-D array of them, in model time units (0 allowed)."""
+        self._check_fitted()
+        if value is None:
+            raise InputError(f"The {argument!r} argument is required (e.g. 39 or '52W').")
+        if isinstance(value, list | tuple | np.ndarray | pd.Index | pd.Series):
+            numeric = np.asarray(value)
+            if numeric.ndim == 1 and numeric.size and numeric.dtype.kind in "iuf":
+                return Horizons(self._numeric_horizons(numeric, argument), list(numeric))
+            items = list(np.asarray(value, dtype=object).ravel())
+            if np.ndim(np.asarray(value, dtype=object)) != 1 or not items:
+                raise InputError(
+                    f"The {argument!r} argument, given as several horizons, must be a "
+                    f"non-empty 1-D array. Got {value!r}."
+                )
+            values = np.array([self._one_horizon(v, argument) for v in items])
+            return Horizons(values, items)
+        return Horizons(self._one_horizon(value, argument), None)
+
+    def _numeric_horizons(self, values: np.ndarray, argument: str) -> np.ndarray:
+        """Many horizons given as numbers of model time units, checked at once."""
+        out = values.astype(np.float64)
+        check_rule(
+            ~np.isfinite(out) | (out < 0), f"Argument {argument!r}", "must be finite and >= 0"
+        )
+        if self.discrete:
+            check_rule(
+                out != np.floor(out),
+                f"Argument {argument!r}",
+                f"must be whole numbers (purchase occasions of a {self.display_name} model)",
+            )
+        return out
+
+    def _one_horizon(self, value: object, argument: str) -> float:
+        if isinstance(value, np.generic):
+            value = value.item()
+        t = parse_horizon(value, self.time_unit_, argument=argument)
+        if self.discrete and t != math.floor(t):
+            raise InputError(
+                f"The {argument!r} argument of a {self.display_name} model counts purchase "
+                f"occasions and must be a whole number. Got {value!r} ({t:g} occasions)."
+            )
+        return t
+
+    def _wrap(self, rfm: RFMInput, values: np.ndarray, name: str, h: Horizons) -> Any:
+        return rfm.wrap(values, name, None if h.labels is None else np.asarray(h.labels))
+
+    # -- fit ------------------------------------------------------------------------------
+    def fit(
+        self,
+        customers: pd.DataFrame | None = None,
+        *,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+        weights: ArrayLike = None,
+        time_unit: str | None = None,
+    ) -> Self:
+        """Maximum-likelihood fit on per-customer ``(frequency, recency, T)``.
+
+        Identical customers are compressed into one weighted row first, so the cost
+        depends on the number of distinct histories, not of customers.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            One row per customer with columns ``frequency`` (repeat purchases),
+            ``recency`` and ``T`` (in one time unit), e.g. from :func:`clvkit.rfm_summary`,
+            whose recorded time unit the model adopts.
+        frequency, recency, T : array-like of shape (n,), optional
+            The same as arrays, instead of ``customers``.
+        weights : array-like of shape (n,), optional
+            Number of customers each row stands for; fitting with weight k equals fitting
+            on k copies of the row.
+        time_unit : str, optional
+            The unit of recency and T, when not recorded on the frame.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        clvkit.errors.InputError
+            If a column breaks its rule, or (unpenalised) the data cannot identify the
+            parameters: no repeat purchase, no observed time, a single distinct history.
+        """
+        self._check_hyperparameters()
+        caller = f"{type(self).__name__}.fit"
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "fit")
+        w = read_weights(weights, rfm.n, rfm.index)
+        unit = self._resolve_unit(rfm, time_unit)
+        x, t_x, T_ = self._xtT(rfm)
+        data = self.kernel.prepare(x, t_x, T_, w)
+        if float(self.penalizer) == 0.0:
+            problem = self.kernel.identifiability_problem(data)
+            if problem is not None:
+                raise InputError(
+                    f"{caller}: {problem} Fit on a richer cohort, or pass penalizer=... "
+                    "(e.g. 0.01) for a regularised fit."
+                )
+        start = self._start_from_hyperparameters()
+        if start is None:
+            start = self.kernel.initial_params(data)
+            if data.n_distinct > _PRESTART_ROWS:
+                start = self._prestart(x, t_x, T_, w, start)
+        result = maximize(
+            lambda p, order: self.kernel.loglik_derivatives(p, data, order),
+            start,
+            total_weight=data.total_weight,
+            penalizer=float(self.penalizer),
+            tol=float(self.tol),
+            max_iter=int(self.max_iter),
+            model_name=type(self).__name__,
+            param_names=self.param_names,
+        )
+        self._store_fit(
+            result, n_customers=data.total_weight, time_unit=unit, n_distinct_rows=data.n_distinct
+        )
+        return self
+
+    def _arrays(self, frequency: object, recency: object, T: object) -> dict[str, object]:
+        return dict(zip(self.columns, (frequency, recency, T), strict=True))
+
+    def _prestart(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray, start: np.ndarray
+    ) -> np.ndarray:
+        """Starting values from a quick fit on a seeded random subsample of the customers.
+
+        On large cohorts each likelihood evaluation costs a pass over the distinct rows;
+        the subsample's estimate lies within sampling error of the full one, so the full
+        fit then needs only the last two or three (quadratically converging) Newton steps.
+        The final estimate does not depend on this start beyond the tolerance.
+        """
+        rows = np.random.default_rng(0).integers(0, x.size, size=_PRESTART_SAMPLE)
+        rows.sort()  # sequential gathers
+        sub = self.kernel.prepare(x[rows], t_x[rows], T[rows], w[rows])
+        if not sub.total_weight > 0 or self.kernel.identifiability_problem(sub) is not None:
+            return start
+        pre = maximize(
+            lambda p, order: self.kernel.loglik_derivatives(p, sub, order),
+            start,
+            total_weight=sub.total_weight,
+            penalizer=float(self.penalizer),
+            tol=1e-7,
+            max_iter=int(self.max_iter),
+            model_name=type(self).__name__,
+            param_names=self.param_names,
+            warn=False,
+        )
+        return pre.params if pre.converged else start
+
+    def log_likelihood(
+        self,
+        customers: pd.DataFrame | None = None,
+        *,
+        params: Mapping[str, float] | None = None,
+        weights: ArrayLike = None,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> float:
+        """Total log-likelihood of the customers' histories, at the fitted or given params.
+
+        The building block of likelihood-ratio tests between nested models or
+        parameter values.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            The model's columns; or the keyword arrays.
+        params : mapping, optional
+            Every parameter by name; the fitted parameters by default.
+        weights : array-like, optional
+            Customers each row stands for.
+
+        Returns
+        -------
+        float
+            ``sum_i w_i log L(params | history_i)``.
+        """
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "log_likelihood")
+        if params is None:
+            values = self._fitted_for(rfm)
+        else:
+            values = np.array(self._check_params(params, "log_likelihood(params=...)"))
+            self._check_unit(rfm)
+        w = read_weights(weights, rfm.n, rfm.index)
+        data = self.kernel.prepare(*self._xtT(rfm), w)
+        return float(self.kernel.loglik_derivatives(values, data, 0)[0])
+
+    # -- a customer with a history ----------------------------------------------------------
+    def probability_alive(
+        self,
+        customers: pd.DataFrame | RFMInput | None = None,
+        *,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> pd.Series | np.ndarray:
+        """P(alive): the probability each customer has not silently churned by T.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
+        frequency, recency, T : array-like, optional
+            Instead of ``customers``.
+
+        Returns
+        -------
+        Series indexed like ``customers`` (name ``p_alive``), or (n,) array for arrays.
+        """
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_alive")
+        params = self._fitted_for(rfm)
+        return rfm.wrap(self.kernel.probability_alive(params, *self._xtT(rfm)), "p_alive")
+
+    def expected_purchases(
+        self,
+        customers: pd.DataFrame | RFMInput | None = None,
+        horizon: float | str | ArrayLike = None,
+        *,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> pd.Series | pd.DataFrame | np.ndarray:
+        """Expected purchases in ``(T, T + horizon]`` given each customer's history.
+
+        P(alive) times the expected purchases of a customer alive at T
+        (:meth:`expected_purchases_if_alive`).
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency``, ``recency``, ``T``.
+        horizon : float, str or 1-D array of them
+            A number of model time units (0 allowed), a calendar span such as ``"52W"``,
+            ``"12M"`` or ``"365D"`` (a month is 365.2425/12 days), or several horizons.
+        frequency, recency, T : array-like, optional
+            Instead of ``customers``.
+
+        Returns
+        -------
+        Series indexed like ``customers`` (one horizon), a DataFrame with one column per
+        horizon (several), or the arrays (n,) / (n, m) for array input.
+        """
+        h = self._horizons(horizon)
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "expected_purchases")
+        params = self._fitted_for(rfm)
+        x, t_x, T_ = self._xtT(rfm)
+        p_alive = self.kernel.probability_alive(params, x, t_x, T_)
+        alive = self._per_distinct_xT(
+            lambda u, v, t: self.kernel.expected_purchases_alive(params, u, v, t), x, T_, h
+        )
+        values = alive * (p_alive[:, None] if h.many else p_alive)
+        return self._wrap(rfm, values, "expected_purchases", h)
+
+    def expected_purchases_if_alive(
+        self,
+        customers: pd.DataFrame | RFMInput | None = None,
+        horizon: float | str | ArrayLike = None,
+        *,
+        frequency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> pd.Series | pd.DataFrame | np.ndarray:
+        """Expected purchases in ``(T, T + horizon]`` of a customer still alive at T.
+
+        The purchases a customer would make if retained now: what the potential value
+        of :class:`clvkit.CLVModel` counts. It depends on ``(frequency, T)`` only.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency`` and ``T`` (others are ignored).
+        horizon : float, str or 1-D array of them
+            As in :meth:`expected_purchases`.
+        frequency, T : array-like, optional
+            Instead of ``customers``.
+
+        Returns
+        -------
+        As :meth:`expected_purchases` (name ``expected_purchases_if_alive``).
+        """
+        h = self._horizons(horizon)
+        x_name, _, T_name = self.columns
+        rfm = self._read(
+            customers,
+            {x_name: frequency, T_name: T},
+            "expected_purchases_if_alive",
+            need=(x_name, T_name),
+        )
+        params = self._fitted_for(rfm)
+        values = self._per_distinct_xT(
+            lambda u, v, t: self.kernel.expected_purchases_alive(params, u, v, t),
+            rfm[x_name],
+            rfm[T_name],
+            h,
+            already_distinct=rfm.is_distinct,
+        )
+        return self._wrap(rfm, values, "expected_purchases_if_alive", h)
+
+    def probability_purchase(
+        self,
+        customers: pd.DataFrame | RFMInput | None = None,
+        window: float | str | ArrayLike = None,
+        *,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> pd.Series | pd.DataFrame | np.ndarray:
+        """Probability of at least one purchase in ``(T, T + window]`` given the history.
+
+        ``P(alive) * (1 - P(no purchase in the window | alive))``. Unlike P(alive) (1 for
+        every BG/NBD customer without a repeat purchase) it falls while a customer stays
+        silent, so it is the activity signal of the lifecycle stages.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency``, ``recency``, ``T``.
+        window : float, str or 1-D array of them
+            As the horizon of :meth:`expected_purchases`.
+
+        Returns
+        -------
+        Series indexed like ``customers`` (name ``p_active``), a DataFrame for several
+        windows, or arrays for array input.
+        """
+        if window is None:
+            raise InputError("The 'window' argument is required (e.g. 13 or '13W').")
+        h = self._horizons(window, "window")
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_purchase")
+        params = self._fitted_for(rfm)
+        x, t_x, T_ = self._xtT(rfm)
+        p_alive = self.kernel.probability_alive(params, x, t_x, T_)
+        none = self._per_distinct_xT(
+            lambda u, v, t: self.kernel.probability_n_purchases_alive(params, 0, u, v, t), x, T_, h
+        )
+        values = (p_alive[:, None] if h.many else p_alive) * (1.0 - none)
+        return self._wrap(rfm, np.clip(values, 0.0, 1.0), "p_active", h)
+
+    def probability_n_purchases(
+        self,
+        customers: pd.DataFrame | RFMInput | None = None,
+        n: int | ArrayLike = None,
+        horizon: float | str | None = None,
+        *,
+        frequency: ArrayLike = None,
+        recency: ArrayLike = None,
+        T: ArrayLike = None,
+    ) -> pd.Series | pd.DataFrame | np.ndarray:
+        """Probability of exactly ``n`` purchases in ``(T, T + horizon]`` given the history.
+
+        ``(1 - P(alive)) [n = 0] + P(alive) P(n purchases | alive at T)``.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency``, ``recency``, ``T``.
+        n : int or 1-D array of int
+            Numbers of purchases (>= 0); several give one column each.
+        horizon : float or str
+            One horizon, as in :meth:`expected_purchases`.
+
+        Returns
+        -------
+        Series (name ``p_n_purchases``) or DataFrame with one column per ``n``; arrays for
+        array input.
+        """
+        counts = _counts(n)
+        h = self._horizons(horizon)
+        if h.many:
+            raise InputError("probability_n_purchases takes one horizon; loop over several.")
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_n_purchases")
+        params = self._fitted_for(rfm)
+        x, t_x, T_ = self._xtT(rfm)
+        p_alive = self.kernel.probability_alive(params, x, t_x, T_)
+        many = Horizons(counts, list(counts)) if np.ndim(counts) else Horizons(float(counts), None)
+        alive = self._per_distinct_xT(
+            lambda u, v, k: self.kernel.probability_n_purchases_alive(params, k, u, v, h.values),
+            x,
+            T_,
+            many,
+        )
+        zero = (np.asarray(counts) == 0).astype(np.float64)
+        pa = p_alive[:, None] if many.many else p_alive
+        values = (1.0 - pa) * zero + pa * alive
+        labels = Horizons(0.0, [int(k) for k in np.atleast_1d(counts)]) if many.many else h
+        return self._wrap(rfm, values, "p_n_purchases", labels)
+
+    def _per_distinct_xT(
+        self,
+        fn: Callable[[np.ndarray, np.ndarray, Any], np.ndarray],
+        x: np.ndarray,
+        T: np.ndarray,
+        h: Horizons,
+        *,
+        already_distinct: bool = False,
+    ) -> np.ndarray:
+        """``fn(x, T, h)`` evaluated once per distinct ``(x, T)`` pair: (n,) or (n, m).
+
+        The costly part of a prediction (a hypergeometric function, say) depends on the
+        history's ``(x, T)`` only, and a cohort of millions has far fewer distinct pairs.
+        """
+        if already_distinct:
+            if h.many:
+                return np.asarray(fn(x[:, None], T[:, None], np.asarray(h.values)[None, :]))
+            return np.asarray(fn(x, T, h.values))
+        ux, uT, inverse = distinct_pairs(x, T)
+        if h.many:
+            values = fn(ux[:, None], uT[:, None], np.asarray(h.values)[None, :])
+        else:
+            values = fn(ux, uT, h.values)
+        values = np.broadcast_to(values, (ux.size, *np.shape(values)[1:]))
+        return np.asarray(
+            values if ux.size == x.size and _is_identity(inverse) else values[inverse]
+        )
+
+    # -- a customer just acquired -----------------------------------------------------------
+    def expected_purchases_new_customer(
+        self, horizon: float | str | ArrayLike
+    ) -> float | pd.Series:
+        """Expected repeat purchases of a customer just acquired, in ``(0, horizon]``.
+
+        The acquisition purchase is at time 0 and not counted.
+
+        Parameters
+        ----------
+        horizon : float, str or 1-D array of them
+            As in :meth:`expected_purchases`.
+
+        Returns
+        -------
+        float, or a Series indexed by the horizons for several.
+        """
+        params = self._check_fitted()
+        h = self._horizons(horizon)
+        return _scalar_or_series(
+            self.kernel.expected_purchases_new(params, h.values), h, "expected_purchases"
+        )
+
+    def probability_n_purchases_new_customer(
+        self, n: int | ArrayLike, horizon: float | str | ArrayLike
+    ) -> float | pd.Series | pd.DataFrame:
+        """Probability that a customer just acquired makes exactly ``n`` repeat purchases
+        in ``(0, horizon]``.
+
+        Parameters
+        ----------
+        n : int or 1-D array of int
+            Numbers of repeat purchases (>= 0).
+        horizon : float, str or 1-D array of them
+            As in :meth:`expected_purchases`.
+
+        Returns
+        -------
+        float for one ``n`` and one horizon; a Series indexed by ``n`` or by the
+        horizons when one of them is several; a DataFrame (horizons x ``n``) when both
+        are.
+        """
+        params = self._check_fitted()
+        counts = _counts(n)
+        h = self._horizons(horizon)
+        many_n = np.ndim(counts) > 0
+        t = np.asarray(h.values)
+        if many_n and h.many:
+            values = self.kernel.probability_n_purchases_new(params, counts[None, :], t[:, None])
+            return pd.DataFrame(
+                values,
+                index=pd.Index(list(h.labels or []), name="horizon"),
+                columns=pd.Index(counts.astype(int), name="n"),
+            )
+        values = np.asarray(self.kernel.probability_n_purchases_new(params, counts, t))
+        if many_n:
+            return pd.Series(
+                values, index=pd.Index(counts.astype(int), name="n"), name="probability"
+            )
+        return _scalar_or_series(values, h, "probability")
+
+    def probability_alive_new_customer(self, age: float | str | ArrayLike) -> float | pd.Series:
+        """P(alive) of a customer ``age`` after acquisition, knowing nothing of their purchases.
+
+        The model's expected share of a cohort still alive at that age.
+
+        Parameters
+        ----------
+        age : float, str or 1-D array of them
+            Time since acquisition, as the horizon of :meth:`expected_purchases`.
+
+        Returns
+        -------
+        float, or a Series indexed by the ages for several.
+        """
+        params = self._check_fitted()
+        h = self._horizons(age, "age")
+        return _scalar_or_series(self.kernel.probability_alive_new(params, h.values), h, "p_alive")
+
+    def probability_purchase_new_customer(
+        self, window: float | str | ArrayLike, *, age: float | str | ArrayLike = 0.0
+    ) -> float | np.ndarray:
+        """Probability that a customer acquired ``age`` ago buys in the coming ``window``,
+        knowing nothing of their purchases: P(at least one repeat purchase in
+        ``(age, age + window]``) from acquisition.
+
+        Parameters
+        ----------
+        window : float, str or 1-D array of them
+        age : float, str or 1-D array of them, default 0
+            Broadcast against ``window``.
+
+        Returns
+        -------
+        float, or an array of the broadcast shape.
+        """
+        params = self._check_fitted()
+        w = self._horizons(window, "window")
+        a = self._horizons(age, "age")
+        t1 = np.asarray(a.values, np.float64)
+        values = self.kernel.probability_purchase_new(params, t1, t1 + np.asarray(w.values))
+        return float(values) if np.ndim(values) == 0 else np.asarray(values)
+
+    # -- heterogeneity ----------------------------------------------------------------------
+    def mixing_distributions(self) -> dict[str, MixingDistribution]:
+        """The model's distributions of latent traits across customers (for plots).
+
+        Returns
+        -------
+        dict
+            ``"purchase"`` (the purchase rate or probability) and ``"dropout"`` (the
+            drop-out probability or rate), each a :class:`MixingDistribution`.
+        """
+        raise NotImplementedError  # pragma: no cover - every registered model defines it
+
+    def _simulate(
+        self, rng: np.random.Generator, T: np.ndarray, times: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Histories drawn from the model at its parameters (see the kernel's simulate)."""
+        out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+        out = self.kernel.simulate(rng, self._check_fitted(), T, times)
+        return out
+
+
+def _is_identity(inverse: np.ndarray) -> bool:
+    return bool(np.array_equal(inverse, np.arange(inverse.size)))
+
+
+def _counts(n: object) -> np.ndarray:
+    """Purchase counts: a whole number >= 0 or a 1-D array of them."""
+    if n is None:
+        raise InputError("The 'n' argument is required (a number of purchases, e.g. 0).")
+    arr = np.asarray(n)
+    if arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0:
+        raise InputError(f"The 'n' argument must be whole numbers >= 0. Got {n!r}.")
+    values = arr.astype(np.float64)
+    check_rule(
+        ~np.isfinite(values) | (values < 0) | (values != np.floor(values)),
+        "Argument 'n'",
+        "must be whole numbers >= 0 (numbers of purchases)",
+    )
+    return values
+
+
+def _scalar_or_series(values: np.ndarray, h: Horizons, name: str) -> float | pd.Series:
+    if not h.many:
+        return float(values)
+    index = pd.Index(list(h.labels or []), name="horizon")
+    return pd.Series(np.asarray(values), index=index, name=name)
