@@ -9,7 +9,7 @@ from clvkit.models.base import BaseModel, FitDiagnostics, check_is_fitted, clone
 from clvkit.models.beta_geo import BetaGeo
 from clvkit.models.gamma_gamma import GammaGamma
 from clvkit.models.persistence import load_model, model_kinds
-from clvkit.models.purchase import MixingDistribution, PurchaseModel
+from clvkit.models.purchase import MixingDistribution, PurchaseModel, purchase_model_of
 
 __all__ = [
     "BaseModel",
@@ -22,4 +22,5 @@ __all__ = [
     "clone",
     "load_model",
     "model_kinds",
+    "purchase_model_of",
 ]

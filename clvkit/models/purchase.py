@@ -35,7 +35,7 @@ from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel
 from clvkit.models.inputs import RFMInput, read_rfm, read_weights
 
-__all__ = ["Horizons", "MixingDistribution", "PurchaseModel"]
+__all__ = ["Horizons", "MixingDistribution", "PurchaseModel", "purchase_model_of"]
 
 ArrayLike = object
 
@@ -686,6 +686,19 @@ class PurchaseModel(BaseModel):
         out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
         out = self.kernel.simulate(rng, self._check_fitted(), T, times)
         return out
+
+
+def purchase_model_of(model: object, caller: str) -> PurchaseModel:
+    """The fitted purchase model of ``model`` (itself, or a CLVModel's)."""
+    purchase = getattr(model, "purchase_model_", model)
+    if not isinstance(purchase, PurchaseModel):
+        raise InputError(
+            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
+            f"ModifiedBetaGeo, ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} "
+            "instead."
+        )
+    purchase._check_fitted()
+    return purchase
 
 
 def _is_identity(inverse: np.ndarray) -> bool:

@@ -38,7 +38,7 @@ import pandas as pd
 from clvkit._time import DAYS_PER_UNIT
 from clvkit.data.retention import Activity, activity, cohort_layout, table_attrs
 from clvkit.errors import InputError, UnitError
-from clvkit.models import PurchaseModel, check_is_fitted
+from clvkit.models import PurchaseModel, purchase_model_of
 
 __all__ = ["modelled_cohort_retention", "retention_comparison"]
 
@@ -47,13 +47,7 @@ _QUANTITIES = ("active", "alive")
 
 def _check_model(model: object, caller: str) -> tuple[PurchaseModel, float]:
     """The fitted purchase model (itself or a CLVModel's) and its time unit in days."""
-    purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, PurchaseModel):
-        raise InputError(
-            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
-            f"ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} instead."
-        )
-    check_is_fitted(purchase)
+    purchase = purchase_model_of(model, caller)
     if purchase.time_unit_ is None:
         raise UnitError(
             f"The model passed to {caller} was fitted without a time unit, so calendar "

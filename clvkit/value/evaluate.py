@@ -33,7 +33,7 @@ from clvkit._validation import (
 )
 from clvkit.data.transactions import _parse_instant, purchases
 from clvkit.errors import InputError, UnitError
-from clvkit.models import PurchaseModel, check_is_fitted
+from clvkit.models import PurchaseModel, purchase_model_of
 
 __all__ = [
     "EVALUATION_COLUMNS",
@@ -60,17 +60,6 @@ EVALUATION_COLUMNS: tuple[str, ...] = (
 )
 
 _NEEDED = ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
-
-
-def _purchase_model(model: object, caller: str) -> PurchaseModel:
-    purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, PurchaseModel):
-        raise InputError(
-            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
-            f"ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} instead."
-        )
-    check_is_fitted(purchase)
-    return purchase
 
 
 def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +93,7 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
     clvkit.errors.UnitError
         If the frame's recorded time unit differs from the model's.
     """
-    purchase = _purchase_model(model, "holdout_predictions")
+    purchase = purchase_model_of(model, "holdout_predictions")
     frame = check_frame(calibration_holdout, "calibration_holdout")
     check_columns(frame, _NEEDED, "calibration_holdout")
     check_not_empty(len(frame), "calibration_holdout")
@@ -293,7 +282,7 @@ def repeat_purchases_over_time(
     clvkit.errors.UnitError
         If ``period`` is unknown or the model has no time unit.
     """
-    purchase = _purchase_model(model, "repeat_purchases_over_time")
+    purchase = purchase_model_of(model, "repeat_purchases_over_time")
     if purchase.time_unit_ is None:
         raise UnitError(
             "repeat_purchases_over_time needs a model with a time unit to convert days to "

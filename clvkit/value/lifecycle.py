@@ -26,7 +26,7 @@ import pandas as pd
 
 from clvkit._time import parse_horizon
 from clvkit.errors import InputError
-from clvkit.models import PurchaseModel, check_is_fitted
+from clvkit.models import purchase_model_of
 
 __all__ = ["STAGES", "LifecycleRules", "assign_stages", "lifecycle_stage"]
 
@@ -143,16 +143,10 @@ def lifecycle_stage(
         Ordered categorical with categories :data:`STAGES`, indexed like ``customers``,
         named ``lifecycle_stage``.
     """
-    purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, PurchaseModel):
-        raise InputError(
-            "lifecycle_stage needs a fitted purchase model (BetaGeo, ParetoNBD, ...) or a "
-            f"CLVModel. Got {type(model).__name__}."
-        )
+    purchase = purchase_model_of(model, "lifecycle_stage")
     rules = LifecycleRules() if rules is None else rules
     if not isinstance(rules, LifecycleRules):
         raise InputError("The 'rules' argument must be a clvkit LifecycleRules.")
-    check_is_fitted(purchase)
     new_within, window = rules.windows(purchase.time_unit_)
     p_active = purchase.probability_purchase(customers, window)
     frame = customers

@@ -22,24 +22,11 @@ from clvkit._time import DAYS_PER_UNIT, parse_horizon
 from clvkit._validation import check_columns, check_frame
 from clvkit.data.transactions import purchases
 from clvkit.errors import InputError, UnitError
-from clvkit.models import PurchaseModel, check_is_fitted
+from clvkit.models import PurchaseModel, purchase_model_of
 
 __all__ = ["expected_purchases_matrix", "probability_alive_matrix", "probability_alive_path"]
 
 _MAX_COLUMNS = 101
-
-
-def purchase_model_of(model: object, caller: str) -> PurchaseModel:
-    """The fitted purchase model of ``model`` (itself, or a CLVModel's)."""
-    purchase = getattr(model, "purchase_model_", model)
-    if not isinstance(purchase, PurchaseModel):
-        raise InputError(
-            f"The 'model' argument of {caller} must be a fitted purchase model (BetaGeo, "
-            f"ModifiedBetaGeo, ParetoNBD, ...) or a CLVModel. Got {type(model).__name__} "
-            "instead."
-        )
-    check_is_fitted(purchase)
-    return purchase
 
 
 class _Grid:
