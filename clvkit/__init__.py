@@ -15,7 +15,13 @@ Layers, dependencies pointing down only::
 
 from clvkit import datasets, errors
 from clvkit._version import __version__
-from clvkit.data import calibration_holdout, cohort_table, retention_table, rfm_summary
+from clvkit.data import (
+    calibration_holdout,
+    cohort_table,
+    retention_table,
+    rfm_segments,
+    rfm_summary,
+)
 from clvkit.errors import ClvkitError, ConvergenceWarning
 from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, load_model
 from clvkit.value import (
@@ -27,7 +33,8 @@ from clvkit.value import (
     retention_comparison,
     segment_summary,
 )
-from clvkit.value.evaluate import evaluate
+from clvkit.value.compare import compare_models, holdout_deciles
+from clvkit.value.evaluate import evaluate, holdout_predictions
 from clvkit.value.views import (
     expected_purchases_matrix,
     probability_alive_matrix,
@@ -45,10 +52,13 @@ __all__ = [
     "__version__",
     "calibration_holdout",
     "cohort_table",
+    "compare_models",
     "datasets",
     "errors",
     "evaluate",
     "expected_purchases_matrix",
+    "holdout_deciles",
+    "holdout_predictions",
     "lifecycle_stage",
     "load_model",
     "modelled_cohort_retention",
@@ -57,6 +67,7 @@ __all__ = [
     "probability_alive_path",
     "retention_comparison",
     "retention_table",
+    "rfm_segments",
     "rfm_summary",
     "segment_summary",
 ]

@@ -18,7 +18,16 @@ Model checks (:mod:`clvkit.plotting.diagnostics`, :mod:`clvkit.plotting.matrices
   model's view of every (frequency, recency) history.
 - :func:`plot_probability_alive_path`: one customer's P(alive) over time.
 - :func:`plot_purchase_rate_heterogeneity`, :func:`plot_dropout_heterogeneity`: the
-  fitted Gamma and Beta mixing distributions.
+  fitted mixing distributions of purchase rates and drop-out.
+
+Model comparison and the customer base (:mod:`clvkit.plotting.comparison`):
+
+- :func:`plot_decile_calibration`: predicted versus actual holdout purchases by decile
+  of predicted purchases, one line per model.
+- :func:`plot_expected_purchases_new_customer`: a new customer's expected repeat
+  purchases over time, one line per model.
+- :func:`plot_customer_exposure`: each customer's first purchase, last purchase and end
+  of observation on one time line.
 
 Value (:mod:`clvkit.plotting.value`):
 
@@ -34,6 +43,11 @@ Retention (:mod:`clvkit.plotting.retention`):
 - :func:`plot_retention_comparison`: observed versus modelled share buying, by age.
 """
 
+from clvkit.plotting.comparison import (
+    plot_customer_exposure,
+    plot_decile_calibration,
+    plot_expected_purchases_new_customer,
+)
 from clvkit.plotting.diagnostics import (
     plot_calibration_vs_holdout,
     plot_cumulative_transactions,
@@ -65,8 +79,11 @@ __all__ = [
     "plot_cohort_heatmap",
     "plot_cohort_retention_curves",
     "plot_cumulative_transactions",
+    "plot_customer_exposure",
+    "plot_decile_calibration",
     "plot_dropout_heterogeneity",
     "plot_expected_purchases_matrix",
+    "plot_expected_purchases_new_customer",
     "plot_incremental_transactions",
     "plot_period_transactions",
     "plot_probability_alive_matrix",

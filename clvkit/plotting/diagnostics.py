@@ -122,6 +122,7 @@ def plot_period_transactions(
     matplotlib.axes.Axes
     """
     table = _period_transactions_counts(model, customers, max_frequency)
+    purchase = purchase_model(model, "plot_period_transactions")
     ax = axes(ax)
     position = np.arange(len(table))
     width = 0.4
@@ -131,7 +132,7 @@ def plot_period_transactions(
         position + width / 2,
         table["expected"].to_numpy(),
         width,
-        label="model (BG/NBD)",
+        label=f"model ({purchase.display_name})",
         hatch="//",
         edgecolor="white",
     )
@@ -143,30 +144,54 @@ def plot_period_transactions(
     return ax
 
 
+_BY = ("frequency", "time_since_purchase")
+
+
 def _calibration_vs_holdout_means(
-    model: object, calibration_holdout: pd.DataFrame, max_frequency: int = 7
+    model: object,
+    calibration_holdout: pd.DataFrame,
+    max_frequency: int = 7,
+    by: str = "frequency",
+    n_bins: int = 8,
 ) -> pd.DataFrame:
-    """Mean holdout purchases, actual and predicted, by calibration frequency class.
+    """Mean holdout purchases, actual and predicted, by a calibration class.
+
+    ``by="frequency"``: classes of repeat purchases, the last gathering
+    ``max_frequency`` and more. ``by="time_since_purchase"``: ``n_bins`` equal-width
+    classes of ``T - recency`` (model time units) from 0 to its largest value.
 
     Returns
     -------
-    pandas.DataFrame, shape (max_frequency + 1, 3)
+    pandas.DataFrame
         Columns ``customers``, ``actual`` and ``predicted`` (mean purchases per customer
-        in the holdout), indexed like the period-transactions table. Classes without
-        customers hold NaN means.
+        in the holdout), one row per class; classes without customers hold NaN means.
     """
-    top = _check_max_frequency(max_frequency, "plot_calibration_vs_holdout")
+    caller = "plot_calibration_vs_holdout"
+    if by not in _BY:
+        raise InputError(f"The 'by' argument of {caller} must be one of {list(_BY)}. Got {by!r}.")
     table = holdout_predictions(model, calibration_holdout)
-    x = calibration_holdout["frequency"].to_numpy(dtype=np.float64)
-    group = np.minimum(x, top).astype(np.intp)
-    count = np.bincount(group, minlength=top + 1).astype(np.float64)
+    if by == "frequency":
+        top = _check_max_frequency(max_frequency, caller)
+        x = calibration_holdout["frequency"].to_numpy(dtype=np.float64)
+        group = np.minimum(x, top).astype(np.intp)
+        labels = [str(k) for k in range(top)] + [f"{top}+"]
+        name = "repeat_purchases"
+    else:
+        if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
+            raise InputError(f"The 'n_bins' argument of {caller} must be an integer >= 1.")
+        gap = (calibration_holdout["T"] - calibration_holdout["recency"]).to_numpy(float)
+        width = max(float(gap.max()), 1e-12) / n_bins
+        group = np.minimum((gap / width).astype(np.intp), n_bins - 1)
+        labels = [f"{k * width:.3g}-{(k + 1) * width:.3g}" for k in range(n_bins)]
+        name = "time_since_purchase"
+    size = len(labels)
+    count = np.bincount(group, minlength=size).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        actual = np.bincount(group, table["actual_purchases"].to_numpy(), top + 1) / count
-        predicted = np.bincount(group, table["predicted_purchases"].to_numpy(), top + 1) / count
-    labels = [str(k) for k in range(top)] + [f"{top}+"]
+        actual = np.bincount(group, table["actual_purchases"].to_numpy(), size) / count
+        predicted = np.bincount(group, table["predicted_purchases"].to_numpy(), size) / count
     return pd.DataFrame(
         {"customers": count, "actual": actual, "predicted": predicted},
-        index=pd.Index(labels, name="repeat_purchases"),
+        index=pd.Index(labels, name=name),
     )
 
 
@@ -174,16 +199,21 @@ def plot_calibration_vs_holdout(
     model: object,
     calibration_holdout: pd.DataFrame,
     *,
+    by: str = "frequency",
     max_frequency: int = 7,
+    n_bins: int = 8,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """Mean purchases in the holdout by calibration frequency: actual versus predicted.
+    """Mean purchases in the holdout by calibration class: actual versus predicted.
 
     Customers are grouped by their number of repeat purchases in the calibration period
-    (the last group gathers ``max_frequency`` and more). For each group, the mean number
-    of purchases they made in the holdout is drawn beside the mean the model predicted
-    from their calibration history (:func:`clvkit.value.evaluate.holdout_predictions`).
+    (``by="frequency"``; the last group gathers ``max_frequency`` and more) or by the
+    time since their last purchase, ``T - recency`` (``by="time_since_purchase"``, in
+    ``n_bins`` equal-width classes). For each group, the mean number of purchases they
+    made in the holdout is drawn beside the mean the model predicted from their
+    calibration history (:func:`clvkit.value.holdout_predictions`). The second view
+    shows whether the model reads silence right: long-silent customers should buy little.
 
     Parameters
     ----------
@@ -191,7 +221,11 @@ def plot_calibration_vs_holdout(
         Fitted on the calibration columns of ``calibration_holdout``.
     calibration_holdout : pandas.DataFrame
         From :func:`clvkit.calibration_holdout`.
+    by : {"frequency", "time_since_purchase"}, default "frequency"
     max_frequency : int, default 7
+        With ``by="frequency"``.
+    n_bins : int, default 8
+        With ``by="time_since_purchase"``.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the actual line.
@@ -201,16 +235,28 @@ def plot_calibration_vs_holdout(
     matplotlib.axes.Axes
     """
     purchase = purchase_model(model, "plot_calibration_vs_holdout")
-    table = _calibration_vs_holdout_means(model, calibration_holdout, max_frequency)
+    table = _calibration_vs_holdout_means(model, calibration_holdout, max_frequency, by, n_bins)
     duration = float(np.mean(calibration_holdout["duration_holdout"].to_numpy(dtype=float)))
     ax = axes(ax)
     position = np.arange(len(table))
     kwargs.setdefault("marker", "o")
     kwargs.setdefault("label", "actual")
     ax.plot(position, table["actual"].to_numpy(), **kwargs)
-    ax.plot(position, table["predicted"].to_numpy(), "--", marker="s", label="model (BG/NBD)")
-    _frequency_ticks(ax, len(table) - 1)
-    ax.set_xlabel(_FREQUENCY_LABEL)
+    ax.plot(
+        position,
+        table["predicted"].to_numpy(),
+        "--",
+        marker="s",
+        label=f"model ({purchase.display_name})",
+    )
+    if by == "frequency":
+        _frequency_ticks(ax, len(table) - 1)
+        ax.set_xlabel(_FREQUENCY_LABEL)
+    else:
+        ax.set_xticks(position, list(table.index), rotation=30)
+        ax.set_xlabel(
+            f"Time since the last calibration purchase ({unit_label(purchase.time_unit_)})"
+        )
     ax.set_ylabel(
         f"Mean purchases in the holdout ({duration:g} {unit_label(purchase.time_unit_)}) "
         "(per customer)"
@@ -243,12 +289,17 @@ def _over_time(
 
 
 def _draw_over_time(
-    ax: Any, table: pd.DataFrame, actual: str, expected: str, kwargs: dict[str, Any]
+    ax: Any,
+    table: pd.DataFrame,
+    actual: str,
+    expected: str,
+    kwargs: dict[str, Any],
+    model_name: str,
 ) -> None:
     dates = table.index.to_numpy()
     kwargs.setdefault("label", "actual")
     ax.plot(dates, table[actual].to_numpy(), **kwargs)
-    ax.plot(dates, table[expected].to_numpy(), "--", label="model (BG/NBD)")
+    ax.plot(dates, table[expected].to_numpy(), "--", label=f"model ({model_name})")
     end = pd.Timestamp(table.attrs["calibration_end"]).to_datetime64()
     ax.axvline(end, color="grey", linestyle=":", label="end of calibration")
     ax.set_xlabel(f"Date (end of each {_PERIOD_WORDS[table.attrs['period']]})")
@@ -307,7 +358,8 @@ def plot_cumulative_transactions(
         datetime_format,
     )
     ax = axes(ax)
-    _draw_over_time(ax, table, "actual_cumulative", "expected_cumulative", kwargs)
+    name = purchase_model(model, "plot_cumulative_transactions").display_name
+    _draw_over_time(ax, table, "actual_cumulative", "expected_cumulative", kwargs, name)
     ax.set_ylabel("Cumulative repeat purchases (count)")
     return ax
 
@@ -347,6 +399,7 @@ def plot_incremental_transactions(
         datetime_format,
     )
     ax = axes(ax)
-    _draw_over_time(ax, table, "actual", "expected", kwargs)
+    name = purchase_model(model, "plot_incremental_transactions").display_name
+    _draw_over_time(ax, table, "actual", "expected", kwargs, name)
     ax.set_ylabel(f"Repeat purchases per {_PERIOD_WORDS[table.attrs['period']]} (count)")
     return ax

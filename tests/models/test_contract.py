@@ -13,7 +13,8 @@ import pytest
 
 import clvkit as ck
 from clvkit.errors import InputError, NotFittedError
-from clvkit.models import BaseModel
+from clvkit.models import BaseModel, model_kinds
+from tests.models.family import PURCHASE_MODELS, SPEND_MODELS, purchase_class, simulated_cohort
 
 
 @dataclass
@@ -21,25 +22,29 @@ class Case:
     model: Callable[[], BaseModel]
     predict: Callable[[BaseModel, pd.DataFrame], pd.Series]
     params: dict[str, float]
+    kind: str
 
 
-CASES = {
-    "BetaGeo": Case(
-        ck.BetaGeo,
-        lambda m, df: m.expected_purchases(df, 10.0),
-        {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
-    ),
-    "BetaGeo.probability_alive": Case(
-        ck.BetaGeo,
-        lambda m, df: m.probability_alive(df),
-        {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
-    ),
-    "GammaGamma": Case(
-        ck.GammaGamma,
-        lambda m, df: m.expected_spend(df),
-        {"p": 6.25, "q": 3.74, "v": 15.44},
-    ),
-}
+def _cases() -> dict[str, Case]:
+    cases = {}
+    for kind, ref in PURCHASE_MODELS.items():
+        cls = purchase_class(kind)
+        cases[f"{kind}.expected_purchases"] = Case(
+            cls, lambda m, df: m.expected_purchases(df, 10.0), ref.params, kind
+        )
+        cases[f"{kind}.probability_alive"] = Case(
+            cls, lambda m, df: m.probability_alive(df), ref.params, kind
+        )
+    for kind, params in SPEND_MODELS.items():
+        cases[kind] = Case(getattr(ck, kind), lambda m, df: m.expected_spend(df), params, "BetaGeo")
+    return cases
+
+
+CASES = _cases()
+
+
+def test_every_registered_model_runs_the_battery():
+    assert set(model_kinds()) - {"CLVModel"} == set(PURCHASE_MODELS) | set(SPEND_MODELS)
 
 
 @pytest.fixture(params=list(CASES), scope="module")
@@ -47,9 +52,15 @@ def case(request) -> Case:
     return CASES[request.param]
 
 
-@pytest.fixture(scope="module")
-def cohort() -> pd.DataFrame:
-    return ck.datasets.simulate_rfm(3000, T=np.linspace(20, 60, 3000), seed=7)
+_COHORTS: dict[str, pd.DataFrame] = {}
+
+
+@pytest.fixture()
+def cohort(case) -> pd.DataFrame:
+    """Customers drawn from the case's own model (the spend model uses BG/NBD's)."""
+    if case.kind not in _COHORTS:
+        _COHORTS[case.kind] = simulated_cohort(case.kind)
+    return _COHORTS[case.kind]
 
 
 def test_constructor_stores_keywords_only(case):
@@ -122,6 +133,8 @@ def test_predict_before_fit_raises(case, cohort):
 def test_from_params_predicts_like_a_fitted_model(case, cohort):
     fitted = case.model().fit(cohort)
     built = type(fitted).from_params(time_unit="W", **fitted.params_.to_dict())
+    for name in ("penalizer", "initial_params", "tol", "max_iter"):
+        assert built.get_params()[name] == type(fitted)().get_params()[name]
     pd.testing.assert_series_equal(case.predict(fitted, cohort), case.predict(built, cohort))
     assert built.summary()["std_error"].isna().all()
 

@@ -207,3 +207,58 @@ def test_plots_refuse_what_is_not_a_purchase_model(cdnow_gg, cdnow_rfm) -> None:
         )
     with pytest.raises(InputError, match="'ax'"):
         ckp.plot_dropout_heterogeneity(ck.BetaGeo.from_params(r=1, alpha=1, a=1, b=1), ax=3)
+
+
+def test_decile_calibration_draws_each_models_deciles(cdnow_cal) -> None:
+    fits = {
+        "BG/NBD": ck.BetaGeo().fit(cdnow_cal),
+        "shrunk": ck.BetaGeo(penalizer=0.05).fit(cdnow_cal),
+    }
+    ax = ckp.plot_decile_calibration(fits, cdnow_cal, linewidth=2)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines[:2]] == ["BG/NBD", "shrunk"]
+    for line, model in zip(lines[:2], fits.values(), strict=True):
+        table = ck.holdout_deciles(model, cdnow_cal)
+        np.testing.assert_allclose(line.get_xdata(), table["predicted"])
+        np.testing.assert_allclose(line.get_ydata(), table["actual"])
+        assert line.get_linewidth() == 2
+    one = ckp.plot_decile_calibration(fits["BG/NBD"], cdnow_cal)
+    assert one.get_lines()[0].get_label() == "BG/NBD"
+
+
+def test_expected_purchases_new_customer_curve(cdnow_bg) -> None:
+    ax = ckp.plot_expected_purchases_new_customer({"bg": cdnow_bg}, horizon="52W", points=11)
+    (line,) = ax.get_lines()
+    t = np.asarray(line.get_xdata())
+    np.testing.assert_allclose(t, np.linspace(0, 52, 11))
+    np.testing.assert_allclose(line.get_ydata(), cdnow_bg.expected_purchases_new_customer(t))
+    assert ax.get_xlabel() == "Time since acquisition (weeks)"
+
+
+def test_customer_exposure_draws_a_sample(cdnow_rfm) -> None:
+    ax = ckp.plot_customer_exposure(cdnow_rfm, n_customers=50)
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    segments = lines.get_segments()
+    assert len(segments) == 50
+    ends = {round(float(s[1][0]), 9) for s in segments}
+    assert len(ends) == 1  # every window ends at the end of observation
+    lengths = [s[1][0] - s[0][0] for s in segments]
+    assert lengths == sorted(lengths, reverse=True)
+    with pytest.raises(InputError, match="n_customers"):
+        ckp.plot_customer_exposure(cdnow_rfm, n_customers=0)
+
+
+def test_calibration_vs_holdout_by_time_since_purchase(cdnow_cal) -> None:
+    bg = ck.BetaGeo().fit(cdnow_cal)
+    ax = ckp.plot_calibration_vs_holdout(bg, cdnow_cal, by="time_since_purchase", n_bins=6)
+    actual, predicted = ax.get_lines()[:2]
+    gap = (cdnow_cal["T"] - cdnow_cal["recency"]).to_numpy()
+    group = np.minimum((gap / (gap.max() / 6)).astype(int), 5)
+    table = ck.holdout_predictions(bg, cdnow_cal)
+    for k in range(6):
+        rows = group == k
+        assert actual.get_ydata()[k] == pytest.approx(table["actual_purchases"][rows].mean())
+        assert predicted.get_ydata()[k] == pytest.approx(table["predicted_purchases"][rows].mean())
+    assert "Time since the last calibration purchase" in ax.get_xlabel()
+    with pytest.raises(InputError, match="'by'"):
+        ckp.plot_calibration_vs_holdout(bg, cdnow_cal, by="region")

@@ -1,0 +1,55 @@
+"""The registered models and the reference parameters the shared batteries use.
+
+Every model registered in clvkit (by subclassing) must appear here; a test checks it, so
+a new model cannot skip the contract battery. Parameters are published estimates where
+they exist (source in the comment), so simulated cohorts look like real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import clvkit as ck
+from clvkit.models import PurchaseModel
+
+
+@dataclass(frozen=True)
+class Reference:
+    params: dict[str, float]
+    #: observation lengths of a simulated cohort (weeks; occasions for discrete models)
+    T_low: float = 20.0
+    T_high: float = 60.0
+
+
+PURCHASE_MODELS: dict[str, Reference] = {
+    # Fader, Hardie & Lee (2005), "Counting your customers the easy way", CDNOW, weeks
+    "BetaGeo": Reference({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}),
+}
+
+SPEND_MODELS: dict[str, dict[str, float]] = {
+    # Fader, Hardie & Lee (2005), "RFM and CLV", CDNOW
+    "GammaGamma": {"p": 6.25, "q": 3.74, "v": 15.44},
+}
+
+
+def purchase_class(kind: str) -> type[PurchaseModel]:
+    cls = getattr(ck, kind)
+    assert issubclass(cls, PurchaseModel)
+    return cls
+
+
+def reference_model(kind: str) -> PurchaseModel:
+    return purchase_class(kind).from_params(time_unit="W", **PURCHASE_MODELS[kind].params)
+
+
+def simulated_cohort(kind: str, n: int = 3000, seed: int = 7) -> pd.DataFrame:
+    """Customers drawn from the model itself at its reference parameters."""
+    ref = PURCHASE_MODELS[kind]
+    model = reference_model(kind)
+    T = np.linspace(ref.T_low, ref.T_high, n)
+    if model.discrete:
+        T = np.round(T)
+    return ck.datasets.simulate_rfm(n, model=model, T=T, seed=seed)
