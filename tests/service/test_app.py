@@ -201,8 +201,10 @@ def test_the_service_does_not_start_on_a_bad_file(tmp_path, content, message):
 
 
 def _refusal(client: TestClient, body: Any, **kwargs: Any) -> dict[str, Any]:
-    got = client.post("/predict", json=body, **kwargs) if body is not None else client.post(
-        "/predict", **kwargs
+    got = (
+        client.post("/predict", json=body, **kwargs)
+        if body is not None
+        else client.post("/predict", **kwargs)
     )
     assert got.status_code == 422, got.text
     return dict(got.json()["error"])
@@ -243,7 +245,8 @@ def test_a_bad_customer_id_is_named(client, records):
 def test_clvkits_value_rules_come_back_naming_field_and_customers(client, records):
     batch = _with(records, 1, recency=records[1]["T"] + 1.0)
     err = _refusal(client, {"customers": batch})
-    assert (err["type"], err["field"], err["customers"]) == ("InputError", "customers[1].recency", [1])
+    assert (err["type"], err["field"]) == ("InputError", "customers[1].recency")
+    assert err["customers"] == [1]
     assert "must be <= column 'T'" in err["message"]
     batch[3].update(frequency=1.5)
     batch[1].update(frequency=2.5)
