@@ -1,8 +1,9 @@
 """asv benchmarks over the cases of ``python -m benchmarks`` (see the package docstring).
 
-asv imports this file with ``benchmarks/`` on ``sys.path``; the repository root is added
-so the data helpers (:mod:`benchmarks.data`) and the size plans (:mod:`benchmarks.run`)
-are the same as the comparison script's. Each class loads (or simulates once, then
+asv imports this file with ``benchmarks/`` on ``sys.path``; the repository root is
+appended (last, so ``import clvkit`` still finds the commit asv installed, not this
+checkout's source) so the data helpers (:mod:`benchmarks.data`) and the size plans
+(:mod:`benchmarks.run`) are the same as the comparison script's. Each class loads (or simulates once, then
 caches under ``benchmarks/.cache/``) its data in ``setup``; the timed methods use only
 clvkit's public API, so the suite runs against older commits too.
 """
@@ -17,7 +18,7 @@ from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))
 
 from benchmarks import data  # noqa: E402
 from benchmarks.run import PLANS  # noqa: E402
