@@ -3,14 +3,16 @@
 asv imports this file with ``benchmarks/`` on ``sys.path``; the repository root is
 appended (last, so ``import clvkit`` still finds the commit asv installed, not this
 checkout's source) so the data helpers (:mod:`benchmarks.data`) and the size plans
-(:mod:`benchmarks.run`) are the same as the comparison script's. Each class loads (or simulates once, then
-caches under ``benchmarks/.cache/``) its data in ``setup``; the timed methods use only
-clvkit's public API, so the suite runs against older commits too.
+(:mod:`benchmarks.run`) are the same as the comparison script's. Each class loads (or
+simulates once, then caches under ``benchmarks/.cache/``) its data in ``setup``; the
+timed methods use only clvkit's public API, so the suite runs against older commits too.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -122,19 +124,36 @@ class PredictCLV(_Timed):
         self.time_predict_clv(n)
 
 
+_MODEL_FILE: list[str] = []
+
+
+def _model_file() -> str:
+    """One model file per process (asv may run ``setup`` before every timed call)."""
+    if not _MODEL_FILE:
+        folder = tempfile.mkdtemp(prefix="clvkit-asv-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "model.json")
+        _clv_model().save(path)
+        _MODEL_FILE.append(path)
+    return _MODEL_FILE[0]
+
+
 class PredictOneFromFile:
-    """One customer through ``clvkit.predict_clv("model.json", {...})`` (file cached)."""
+    """One customer through ``clvkit.predict_clv("model.json", {...})`` (file cached).
+
+    Each sample is the mean of 100 calls and 20 samples are taken per round, so that a
+    shared, noisy machine still gives ``asv continuous`` a significant difference.
+    """
+
+    number = 100
+    repeat = 20
+    timeout = 300.0
 
     def setup(self) -> None:
         import clvkit as ck
 
-        self.folder = tempfile.TemporaryDirectory()
-        self.path = os.path.join(self.folder.name, "model.json")
-        _clv_model().save(self.path)
+        self.path = _model_file()
         ck.predict_clv(self.path, ONE, horizon="52W", discount_rate=0.10)  # loads the file
-
-    def teardown(self) -> None:
-        self.folder.cleanup()
 
     def time_predict_clv_one(self) -> None:
         import clvkit as ck
