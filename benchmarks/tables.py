@@ -52,8 +52,13 @@ def _num(value: float | None, fmt: str) -> str:
     return format(value, fmt)
 
 
+def _sig3(value: float) -> str:
+    """Three significant digits, trailing zeros kept (0.110, 3.60, 14.9, 123)."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:#.3g}"
+
+
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3g}"
+    return "-" if value is None else _sig3(value)
 
 
 def _row(row: dict[str, Any]) -> str:
@@ -62,8 +67,8 @@ def _row(row: dict[str, Any]) -> str:
         cells = [
             LABELS[case],
             _size(row["size"], case),
-            f"{ck['seconds'] * 1e3:.3g} ms median",
-            "-" if not lt else f"{lt['seconds'] * 1e3:.3g} ms",
+            f"{_sig3(ck['seconds'] * 1e3)} ms median",
+            "-" if not lt else f"{_sig3(lt['seconds'] * 1e3)} ms",
             _num(row.get("ratio"), ".0f"),
             "",
             "",
