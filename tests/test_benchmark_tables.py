@@ -34,3 +34,28 @@ def test_the_tables_follow_the_json(tmp_path):
     assert "| BG/NBD fit | " in text and "| 123 |" in text
     assert text.startswith("# notes\n\n") and text.endswith(f"{tables.END}\n\nafter\n")
     assert tables.latest_published(tmp_path) == changed
+
+
+def _docs_hook():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "hooks" / "benchmarks.py"
+    spec = importlib.util.spec_from_file_location("docs_hook_benchmarks", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_serving_page_shows_the_newest_load_test():
+    hook = _docs_hook()
+    runs = sorted(tables.PUBLISHED.glob("serving-*.json"))
+    assert runs, "no load-test result in benchmarks/published/ (examples/service/load.py)"
+    page = (Path(__file__).resolve().parents[1] / "docs" / "serving.md").read_text()
+    assert hook.SERVING_MARKER in page
+    shown = hook.on_page_markdown(page, page=None)
+    assert hook.SERVING_MARKER not in shown and runs[-1].name in shown
+    run = json.loads(runs[-1].read_text())
+    for scenario in run["scenarios"]:
+        lat = scenario["latency_ms"]
+        assert f"| {lat['p50']:.2f} | {lat['p90']:.2f} | {lat['p99']:.2f} |" in shown
