@@ -206,6 +206,8 @@ def distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray
     x_distinct, T_distinct : (m,) float64
     inverse : (n,) intp, ``x == x_distinct[inverse]`` and ``T == T_distinct[inverse]``
     """
+    if x.size <= 1:  # one customer (a service call): nothing to compress
+        return x.astype(np.float64), T.astype(np.float64), np.zeros(x.size, np.int64)
     fx, fT = factorize(x), factorize(T)
     n_T = fT.values.size
     pair = fx.codes.astype(np.int64) * n_T + fT.codes
