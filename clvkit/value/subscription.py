@@ -69,7 +69,7 @@ from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
 from clvkit.models import ContractualModel, ShiftedBetaGeo, check_is_fitted, clone, persistence
 from clvkit.models.contract_inputs import read_subscribers
 from clvkit.models.contractual import per_period_rate
-from clvkit.value.clv import margin_values
+from clvkit.value.clv import CLV_COLUMNS, margin_values
 from clvkit.value.lifecycle import LifecycleRules, assign_stages, stages_categorical
 
 __all__ = ["SubscriptionValue"]
@@ -299,21 +299,19 @@ class SubscriptionValue:
         lookup = np.zeros(present.size, dtype=np.int64)
         lookup[present] = np.arange(distinct.size)
         per = lookup[codes]
-        renewals = np.zeros(subs.n)
-        discounted = np.zeros(subs.n)
-        p_active = np.zeros(subs.n)
+        # per distinct tenure, plus a last slot of zeros where every churned customer points
+        slot = np.where(active, per, distinct.size)
+        plain = worth = still = np.zeros(distinct.size)
         if distinct.size:
-            worth = model.expected_renewals(
-                distinct, "all" if K is None else K, discount_rate=discount_rate
+            worth = np.asarray(
+                model.expected_renewals(
+                    distinct, "all" if K is None else K, discount_rate=discount_rate
+                )
             )
             # over the whole lifetime the undiscounted count is infinite when gamma <= 1:
             # report the discounted one (DERL) there
-            plain = worth if K is None else model.expected_renewals(distinct, K)
-            steps = max(1, round(window))
-            still = model.conditional_survival(distinct, steps)
-            renewals[active] = np.asarray(plain)[per[active]]
-            discounted[active] = np.asarray(worth)[per[active]]
-            p_active[active] = np.asarray(still)[per[active]]
+            plain = worth if K is None else np.asarray(model.expected_renewals(distinct, K))
+            still = np.asarray(model.conditional_survival(distinct, max(1, round(window))))
         if K is None:
             full = (1.0 + rate) / rate
         elif rate == 0.0:
@@ -321,27 +319,26 @@ class SubscriptionValue:
         else:
             full = -math.expm1(-K * math.log1p(rate)) * (1.0 + rate) / rate
         revenue_v = subs["revenue"]
-        historical = margins * subs["revenue_to_date"]
-        expected = margins * revenue_v * discounted
-        potential = margins * revenue_v * full
+        # the value columns are written into one block, which becomes the frame uncopied
+        block = np.empty((len(CLV_COLUMNS), subs.n))
+        p_alive, renewals, spend, historical, expected, potential, risk, actual, best = block
+        np.subtract(1.0, subs["churned"], out=p_alive)
+        np.take(np.append(plain, 0.0), slot, out=renewals)
+        spend[:] = revenue_v
+        np.multiply(margins, subs["revenue_to_date"], out=historical)
+        np.take(np.append(worth, 0.0), slot, out=expected)
+        expected *= revenue_v
+        expected *= margins
+        np.multiply(revenue_v, margins * full, out=potential)
+        np.subtract(potential, expected, out=risk)
+        np.add(historical, expected, out=actual)
+        np.add(historical, potential, out=best)
+        p_active = np.take(np.append(still, 0.0), slot)
         stages = assign_stages(rules, T=n, frequency=n, p_active=p_active, new_within=new_within)
         # for subscribers win-back means "left"; the at-risk active ones are revival
         stages = np.where(active & (stages == _WIN_BACK), _REVIVAL, stages)
         stages = np.where(left, _WIN_BACK, stages).astype(np.int8)
-        out = pd.DataFrame(
-            {
-                "p_alive": active.astype(np.float64),
-                "expected_purchases": renewals,
-                "expected_spend": revenue_v,
-                "historical_value": historical,
-                "expected_value": expected,
-                "potential_value": potential,
-                "value_at_risk": potential - expected,
-                "actual_clv": historical + expected,
-                "potential_clv": historical + potential,
-            },
-            index=customers.index,
-        )
+        out = pd.DataFrame(block.T, index=customers.index, columns=list(CLV_COLUMNS), copy=False)
         out["lifecycle_stage"] = stages_categorical(stages)
         out.attrs["time_unit"] = model.time_unit_
         out.attrs["horizon"] = horizon
