@@ -20,6 +20,8 @@ import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import clvkit as ck
 from clvkit.errors import InputError, UnitError
@@ -461,3 +463,35 @@ def test_missing_columns_and_contradicting_units_are_refused():
     counts = ck.datasets.simulate_survival_counts(200, periods=6, seed=1)
     with pytest.raises(UnitError, match="contradicts"):
         ck.ShiftedBetaGeo().fit_survival(counts, time_unit="W")
+
+
+# -- properties ----------------------------------------------------------------------------
+positive = st.floats(0.02, 50.0)
+
+
+@given(positive, positive, st.integers(0, 500), st.floats(0.001, 0.5))
+def test_curves_behave_for_any_parameters(g, d, n, rate):
+    model = ck.ShiftedBetaGeo.from_params(gamma=g, delta=d, time_unit="Y")
+    t = np.arange(0, 40, dtype=float)
+    S = model.survival(t)
+    assert S[0] == 1.0 and np.all(np.diff(S) < 0) and np.all(S > 0)
+    r = model.retention_rate(t[1:])
+    assert np.all((r > 0) & (r < 1)) and np.all(np.diff(r) > 0)
+    # a higher rate discounts more; a longer horizon holds more renewals; DERL bounds both
+    derl = model.derl(n, rate)
+    assert 0 < derl < (1 + rate) / rate
+    assert model.derl(n, 2 * rate) < derl
+    short, long = model.expected_renewals([n], 5, discount_rate=rate)[0], derl
+    assert short < long
+    assert model.conditional_survival(n, 3) == pytest.approx(
+        model.survival(n + 3) / model.survival(n), rel=1e-9
+    )
+
+
+@given(st.lists(st.integers(1, 30), min_size=2, max_size=6), st.integers(1, 4))
+def test_duplicated_cohorts_equal_scaled_counts(drops, copies):
+    counts = np.concatenate(([500], 500 - np.cumsum(drops)))  # at least 320 stay
+    one = ck.ShiftedBetaGeo(penalizer=1e-3).fit_survival(counts * copies)
+    many = ck.ShiftedBetaGeo(penalizer=1e-3).fit_survival(np.tile(counts, (copies, 1)))
+    np.testing.assert_allclose(one.params_, many.params_, rtol=1e-8)
+    assert one.log_likelihood_ == pytest.approx(many.log_likelihood_, rel=1e-10)
