@@ -51,10 +51,11 @@ def test_paper_estimates_to_the_printed_precision(counts, gamma, delta, loglik):
     # the log-likelihood written out from the paper's eq. B3, term by term
     g, d = model.params_
     churned = -np.diff(counts)
-    by_hand = sum(
-        n * float(mp.log(mp.beta(g + 1, d + t - 1) / mp.beta(g, d)))
-        for t, n in enumerate(churned, start=1)
-    ) + counts[-1] * float(mp.log(_mp_survival(g, d, 7)))
+    with mp.workdps(30):
+        by_hand = sum(
+            n * float(mp.log(mp.beta(g + 1, d + t - 1) / mp.beta(g, d)))
+            for t, n in enumerate(churned, start=1)
+        ) + counts[-1] * float(mp.log(_mp_survival(g, d, 7)))
     assert model.log_likelihood_ == pytest.approx(by_hand, rel=1e-12)
 
 
@@ -73,7 +74,11 @@ TIMES = [0, 1, 2, 7, 36, 1000, 20_000, 10**6]
 
 @pytest.mark.parametrize(("g", "d"), PARAMS)
 def test_survival_churn_and_retention_match_mpmath(g, d):
-    mp.mp.dps = 40
+    with mp.workdps(40):
+        _check_curves(g, d)
+
+
+def _check_curves(g: float, d: float) -> None:
     model = ck.ShiftedBetaGeo.from_params(gamma=g, delta=d)
     t = np.array(TIMES, dtype=float)
     S = model.survival(t)
@@ -173,9 +178,9 @@ def test_derl_matches_an_explicit_sum(g, d, n, rate):
     ],
 )
 def test_derl_matches_mpmath(g, d, n, rate):
-    mp.mp.dps = 30
     b = d + n
-    ref = b / mp.mpf(g + b) * mp.hyp2f1(1, b + 1, g + b + 1, 1 / mp.mpf(1 + rate))
+    with mp.workdps(30):
+        ref = b / mp.mpf(g + b) * mp.hyp2f1(1, b + 1, g + b + 1, 1 / mp.mpf(1 + rate))
     assert float(sbg.derl(np.array([g, d]), n, rate)) == pytest.approx(float(ref), rel=1e-10)
 
 
