@@ -1,8 +1,9 @@
 """clvkit: probabilistic customer lifetime value on a fast numpy core.
 
-Purchase models (BG/NBD and its relatives: purchases and silent drop-out) and Gamma-Gamma
-(spend per purchase) fitted by maximum likelihood, behind an API for actual versus
-potential customer value.
+Purchase models (BG/NBD and its relatives: purchases and silent drop-out), Gamma-Gamma
+(spend per purchase) and the shifted-beta-geometric model of subscriptions (observed
+churn) fitted by maximum likelihood, behind an API for actual versus potential customer
+value.
 
 Layers, dependencies pointing down only::
 
@@ -23,7 +24,7 @@ from clvkit.data import (
     rfm_summary,
 )
 from clvkit.errors import ClvkitError, ConvergenceWarning
-from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, load_model
+from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, ShiftedBetaGeo, load_model
 from clvkit.value import (
     CLVModel,
     LifecycleRules,
@@ -35,6 +36,7 @@ from clvkit.value import (
 )
 from clvkit.value.compare import compare_models, holdout_deciles
 from clvkit.value.evaluate import evaluate, holdout_predictions
+from clvkit.value.subscription import SubscriptionValue
 from clvkit.value.views import (
     expected_purchases_matrix,
     probability_alive_matrix,
@@ -49,6 +51,8 @@ __all__ = [
     "GammaGamma",
     "LifecycleRules",
     "PurchaseModel",
+    "ShiftedBetaGeo",
+    "SubscriptionValue",
     "__version__",
     "calibration_holdout",
     "cohort_table",

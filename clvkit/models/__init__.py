@@ -1,4 +1,5 @@
-"""Estimators: purchase models on one contract, the Gamma-Gamma spend model, persistence.
+"""Estimators: purchase models on one contract, the Gamma-Gamma spend model, contractual
+(subscription) models on another, persistence.
 
 Every purchase model is one module here (its kernel in ``_kernels/``) and one line below;
 subclassing :class:`~clvkit.models.purchase.PurchaseModel` registers it for model files
@@ -7,17 +8,21 @@ and the contract tests.
 
 from clvkit.models.base import BaseModel, FitDiagnostics, check_is_fitted, clone
 from clvkit.models.beta_geo import BetaGeo
+from clvkit.models.contractual import ContractualModel
 from clvkit.models.gamma_gamma import GammaGamma
 from clvkit.models.persistence import load_model, model_kinds
 from clvkit.models.purchase import MixingDistribution, PurchaseModel, purchase_model_of
+from clvkit.models.shifted_beta_geo import ShiftedBetaGeo
 
 __all__ = [
     "BaseModel",
     "BetaGeo",
+    "ContractualModel",
     "FitDiagnostics",
     "GammaGamma",
     "MixingDistribution",
     "PurchaseModel",
+    "ShiftedBetaGeo",
     "check_is_fitted",
     "clone",
     "load_model",

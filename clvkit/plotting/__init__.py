@@ -36,6 +36,12 @@ Value (:mod:`clvkit.plotting.value`):
 - :func:`plot_value_concentration`: share of customers against share of value.
 - :func:`plot_probability_alive_vs_time_since_purchase`: P(alive) against silence.
 
+Subscriptions (:mod:`clvkit.plotting.subscriptions`), the two figures of Fader & Hardie
+(2007):
+
+- :func:`plot_survival_curves`: share of a cohort still active, observed versus model.
+- :func:`plot_retention_rates`: period-to-period retention rate, observed versus model.
+
 Retention (:mod:`clvkit.plotting.retention`):
 
 - :func:`plot_cohort_heatmap`: a cohort table, unobserved cells in grey, not 0.
@@ -68,6 +74,7 @@ from clvkit.plotting.retention import (
     plot_cohort_retention_curves,
     plot_retention_comparison,
 )
+from clvkit.plotting.subscriptions import plot_retention_rates, plot_survival_curves
 from clvkit.plotting.value import (
     plot_probability_alive_vs_time_since_purchase,
     plot_value_by_segment,
@@ -91,6 +98,8 @@ __all__ = [
     "plot_probability_alive_vs_time_since_purchase",
     "plot_purchase_rate_heterogeneity",
     "plot_retention_comparison",
+    "plot_retention_rates",
+    "plot_survival_curves",
     "plot_value_by_segment",
     "plot_value_concentration",
 ]

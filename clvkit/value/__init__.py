@@ -1,4 +1,5 @@
-"""Customer value: discounting, actual versus potential CLV, segments, lifecycle stages."""
+"""Customer value: discounting, actual versus potential CLV (of buyers and of subscribers),
+segments, lifecycle stages."""
 
 from clvkit.value.clv import CLV_COLUMNS, CLVModel
 from clvkit.value.cohorts import modelled_cohort_retention, retention_comparison
@@ -6,12 +7,14 @@ from clvkit.value.evaluate import holdout_predictions, repeat_purchases_over_tim
 from clvkit.value.lifecycle import STAGES, LifecycleRules, lifecycle_stage
 from clvkit.value.segments import segment_summary
 from clvkit.value.service import predict_clv
+from clvkit.value.subscription import SubscriptionValue
 
 __all__ = [
     "CLV_COLUMNS",
     "STAGES",
     "CLVModel",
     "LifecycleRules",
+    "SubscriptionValue",
     "holdout_predictions",
     "lifecycle_stage",
     "modelled_cohort_retention",

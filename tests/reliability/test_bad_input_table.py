@@ -365,6 +365,79 @@ CASES = [
         InputError,
         "'by' argument must be",
     ),
+    # subscriptions: survivor counts and subscriber rows
+    Case(
+        "ShiftedBetaGeo.fit_survival",
+        "survivor counts that increase",
+        lambda _: ck.ShiftedBetaGeo().fit_survival([1000, 631, 650, 382]),
+        InputError,
+        "must not increase from one period to the next.*cohort 0 at period 2: 650 after 631",
+    ),
+    Case(
+        "ShiftedBetaGeo.fit_survival",
+        "negative survivor counts",
+        lambda _: ck.ShiftedBetaGeo().fit_survival([1000, 631, -1]),
+        InputError,
+        "must be >= 0.*cohort 0 at period 2: -1",
+    ),
+    Case(
+        "ShiftedBetaGeo.fit_survival",
+        "survivor counts that are not whole numbers",
+        lambda _: ck.ShiftedBetaGeo().fit_survival([1000, 631.5, 468]),
+        InputError,
+        "must be whole numbers.*cohort 0 at period 1: 631.5",
+    ),
+    Case(
+        "ShiftedBetaGeo.fit_survival",
+        "a count after a missing period",
+        lambda _: ck.ShiftedBetaGeo().fit_survival([1000, np.nan, 468]),
+        InputError,
+        "must not resume after a missing period",
+    ),
+    Case(
+        "ShiftedBetaGeo.fit_survival",
+        "a cohort table of shares",
+        lambda _: ck.ShiftedBetaGeo().fit_survival(ck.cohort_table(log(), period="M")),
+        InputError,
+        "metric='customers'",
+    ),
+    Case(
+        "ShiftedBetaGeo.fit",
+        "a churned customer with tenure 0",
+        lambda _: ck.ShiftedBetaGeo().fit(
+            pd.DataFrame({"tenure": [0, 2], "churned": [True, False]}, index=[7, 8])
+        ),
+        InputError,
+        "'tenure' must be >= 1 where the customer churned.*customer ids: 7",
+    ),
+    Case(
+        "ShiftedBetaGeo.fit",
+        "a churn flag other than 0/1",
+        lambda _: ck.ShiftedBetaGeo().fit(
+            pd.DataFrame({"tenure": [1, 2], "churned": [1, 2]}, index=[7, 8])
+        ),
+        InputError,
+        "'churned' must be True/False or 0/1.*customer ids: 8",
+    ),
+    Case(
+        "SubscriptionValue.predict_clv",
+        "horizon 'all' without discounting",
+        lambda _: ck.SubscriptionValue.from_models(
+            ck.ShiftedBetaGeo.from_params(gamma=0.7, delta=1.2, time_unit="M")
+        ).predict_clv(
+            pd.DataFrame(
+                {
+                    "tenure": [2],
+                    "churned": [False],
+                    "revenue_per_period": [9.0],
+                    "revenue_to_date": [27.0],
+                }
+            ),
+            horizon="all",
+        ),
+        InputError,
+        "horizon='all' needs a discount_rate > 0",
+    ),
     # model files
     Case(
         "load_model",
