@@ -80,7 +80,7 @@ def _comparison() -> str:
 
 
 def _one_time_buyers() -> str:
-    cal, fits, ck = _fits()
+    cal, fits, _ = _fits()
     once = cal["frequency"] == 0
     lines = [
         "| model | customers | mean P(alive) | expected value | potential value | "
