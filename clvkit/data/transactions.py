@@ -275,7 +275,7 @@ def purchases(
     >>> bought = purchases(tx, monetary="amount", duplicates="keep")
     >>> bought.n_purchases, bought.amount.tolist()
     (2, [24.0, 7.5])
-    >>> purchases(tx, monetary="amount", duplicates="drop").amount.tolist()  # doctest: +SKIP
+    >>> purchases(tx, monetary="amount", duplicates="drop").amount.tolist()
     [12.0, 7.5]
     """
     return _build(
@@ -895,6 +895,8 @@ def _merge(
     n_transactions[-1:] = n_rows - starts[-1:]
     n_repeats = 0
     if repeats is not None and amount is not None:
+        if drop_repeats and order is None:  # amount may still be the caller's column
+            amount = amount.copy()
         n_repeats = _repeated_rows(
             repeats,
             key,
@@ -956,8 +958,9 @@ def _repeated_rows(
     """Find repeated transactions among the sorted rows, warn, and drop them if asked.
 
     Dropping zeroes the repeats' amounts in the sorted ``amount`` (so the purchase sums
-    are exactly those of the rows kept) and lowers ``n_transactions``; both in place.
-    Returns the number of repeats.
+    are exactly those of the rows kept) and lowers ``n_transactions``, both in place: the
+    caller passes arrays of its own, never the log's column. Returns the number of
+    repeats.
     """
     several = np.flatnonzero(n_transactions > 1)
     if several.size == 0:
@@ -979,7 +982,7 @@ def _repeated_rows(
     how = np.argsort(rows, kind="stable")  # name them in the log's order
     rows, customers = rows[how], customers[how]
     if drop:
-        amount[sorted_pos[repeat]] = 0.0
+        amount[sorted_pos[repeat]] = 0.0  # a copy: see the caller
         n_transactions -= np.bincount(group[repeat], minlength=starts.size)
         what = "They were dropped (duplicates='drop'); the first of each set is kept."
     else:

@@ -107,6 +107,25 @@ def test_drop_gives_the_numbers_of_the_log_without_the_copies() -> None:
     assert bought.n_transactions.sum() == len(log())
 
 
+def test_drop_never_writes_into_the_callers_frame() -> None:
+    """A log already in (customer, day) order is summed without a sort, straight from the
+    caller's amount column; dropping must not zero the repeats there (pandas 2) nor fail
+    on a read-only column (pandas 3)."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-03", "2024-01-02"]),
+            "amount": [4.0, 4.0, 1.0, 2.0],
+        }
+    )
+    before = tx.copy()
+    with pytest.warns(DataWarning, match="1 of 4 transactions in purchases repeat"):
+        bought = purchases(tx, monetary="amount", duplicates="drop")
+    pd.testing.assert_frame_equal(tx, before)
+    assert bought.amount.tolist() == [4.0, 1.0, 2.0]
+    assert bought.n_transactions.tolist() == [1, 1, 1]
+
+
 def test_keep_is_silent_and_sums_the_copies() -> None:
     frame = with_repeats(log(), 30, 21, seed=1)
     kept, messages = caught(summary, frame, duplicates="keep")
