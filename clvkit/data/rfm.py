@@ -22,10 +22,10 @@ import pandas as pd
 
 from clvkit._time import DAYS_PER_UNIT, check_time_unit
 from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
+from clvkit.data.dates import parse_instant
 from clvkit.data.transactions import (
     _build,
     _group_starts,
-    _parse_instant,
     days_between,
     format_period,
     period_start,
@@ -261,7 +261,7 @@ def calibration_holdout(
         caller="calibration_holdout",
         stacklevel=3,
     )
-    cal_wall = _parse_instant(calibration_end, "calibration_end", datetime_format, bought.timezone)
+    cal_wall = parse_instant(calibration_end, "calibration_end", datetime_format, bought.timezone)
     cal_end = period_start(np.array([cal_wall]), bought.grain)[0]
     end = bought.observation_end
     if cal_end >= end:

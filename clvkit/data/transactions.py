@@ -6,10 +6,15 @@ period (a day by default): their amounts add up and the purchase is dated at the
 its period. Everything downstream (RFM summaries, calibration/holdout splits, retention
 tables) starts from the :class:`Purchases` this module returns.
 
-Times are read on the wall clock of the log: a tz-aware column keeps its own time zone and
-a purchase at 23:30 in Paris belongs to that Paris day. Periods are calendar-true: weeks
-start on Monday (ISO 8601, like pandas' ``"W"`` periods), months, quarters and years on
-their first day.
+Times are read on the wall clock of the log (:mod:`clvkit.data.dates`): a tz-aware column
+keeps its own time zone and a purchase at 23:30 in Paris belongs to that Paris day.
+Periods are calendar-true: weeks start on Monday (ISO 8601, like pandas' ``"W"`` periods),
+months, quarters and years on their first day.
+
+Before anything is summed, the rules of :mod:`clvkit.data.checks` look for logs that are
+valid but probably wrong (repeated rows, far-off or future dates, a far end of
+observation), and this module turns what they find into
+:class:`~clvkit.errors.DataWarning` messages naming rows and customers.
 
 The work is vectorised for logs of tens of millions of rows: customer ids are factorised
 once, period starts are integer day (or hour) numbers, and purchases come out of one sort
@@ -18,9 +23,7 @@ and :func:`numpy.add.reduceat`; there is no per-group Python code.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
-import re
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -37,7 +40,6 @@ from clvkit._validation import (
     check_not_empty,
     check_rule,
     numeric_column,
-    raise_rule,
 )
 from clvkit.data.checks import (
     DEFAULT_GAP_MULTIPLE,
@@ -48,16 +50,17 @@ from clvkit.data.checks import (
     repeated_transactions,
     typical_spacing,
 )
+from clvkit.data.dates import Times, parse_instant, wall_times
 from clvkit.errors import DataWarning, InputError
 
 __all__ = ["Purchases", "purchases"]
 
+#: The old private name, still imported by callers outside this package.
+_parse_instant = parse_instant
+
 _ONE_DAY = np.timedelta64(1, "D")
 _DUPLICATES = ("warn", "drop", "keep")
 _N_NAMED = 3  # rows and customers named in a warning
-_UNPARSEABLE = "unparseable"
-# A month, quarter or year written as a string: "1997-09", "1997Q3", "1997-Q3", "1997".
-_WHOLE_PERIOD = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-?Q[1-4])?$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -333,7 +336,7 @@ def _build(
         "must not be missing (NaN/None)",
     )
     id_labels = ids.array  # positional access for error messages, no copy
-    times = _wall_times(frame[datetime], datetime, datetime_format, id_labels)
+    times = wall_times(frame[datetime], datetime, datetime_format, id_labels)
     wall, timezone = times.wall, times.timezone
     amount = None
     if monetary is not None:
@@ -349,7 +352,7 @@ def _build(
         )
     end_wall = None
     if observation_end is not None:
-        end_wall = _parse_instant(observation_end, "observation_end", datetime_format, timezone)
+        end_wall = parse_instant(observation_end, "observation_end", datetime_format, timezone)
 
     # ---- everything is valid: cast and merge -------------------------------------------
     codes, uniques = _factorize_ids(ids, customer_id)
@@ -446,24 +449,6 @@ def check_gap_multiple(value: object, caller: str) -> float | None:
 
 
 @dataclass(frozen=True)
-class _Times:
-    """A checked datetime column: naive wall-clock times, their zone, and the instants."""
-
-    wall: np.ndarray
-    timezone: str | None
-    aware: pd.Series | None  # the tz-aware values when the column has a zone
-
-    def instants(self, positions: np.ndarray) -> np.ndarray:
-        """int64 ticks of the rows at ``positions`` of the log: UTC instants for a
-        zoned column (two rows at 02:30 either side of a fall-back differ), else the wall
-        times. One fixed resolution per log."""
-        if self.aware is None:
-            return self.wall[positions].view(np.int64)
-        utc = self.aware.iloc[positions].dt.tz_convert("UTC").dt.tz_localize(None)
-        return utc.to_numpy().view(np.int64)
-
-
-@dataclass(frozen=True)
 class _LogView:
     """What warnings need to name rows and customers of the rows kept after the cut."""
 
@@ -471,7 +456,7 @@ class _LogView:
     rows: np.ndarray | None  # log position of each kept row; None when all were kept
     codes: np.ndarray  # customer code of each kept row (before the merge reuses it)
     uniques: pd.Index  # customer id of each code
-    times: _Times
+    times: Times
 
     def positions(self, kept: np.ndarray) -> np.ndarray:
         """Log positions of kept rows given by their positions after the cut."""
@@ -589,195 +574,6 @@ def _warn_about_dates(
             DataWarning,
             stacklevel=stacklevel,
         )
-
-
-def _wall_times(values: pd.Series, column: Hashable, fmt: str | None, ids: Any) -> _Times:
-    """Check a datetime column; its naive wall-clock times, time zone and instants."""
-    subject = f"Column {column!r}"
-    dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        check_rule(np.asarray(values.isna()), subject, "must not be missing (NaT)", ids)
-        return _Times(values.dt.tz_localize(None).to_numpy(), str(dtype.tz), values)
-    if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        wall = values.to_numpy()
-        check_rule(np.isnat(wall), subject, "must not be missing (NaT)", ids)
-        return _Times(wall, None, None)
-    if (
-        pd.api.types.is_bool_dtype(dtype)
-        or pd.api.types.is_numeric_dtype(dtype)
-        or pd.api.types.is_timedelta64_dtype(dtype)
-        or isinstance(dtype, pd.PeriodDtype)
-    ):
-        raise InputError(
-            f"{subject} must hold datetimes or date strings. Got dtype {dtype} instead; "
-            "convert it explicitly (for yyyymmdd integers: pd.to_datetime(col.astype(str), "
-            "format='%Y%m%d'); for periods: col.dt.start_time), clvkit does not guess."
-        )
-    check_rule(np.asarray(values.isna()), subject, "must not be missing (NaN/None/NaT)", ids)
-    parsed = _parse_column(values, subject, fmt, ids)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return _Times(parsed.dt.tz_localize(None).to_numpy(), str(parsed.dtype.tz), parsed)
-    return _Times(parsed.to_numpy(), None, None)
-
-
-def _parse_column(values: pd.Series, subject: str, fmt: str | None, ids: Any) -> pd.Series:
-    """Parse strings or datetime objects, explaining every way it can fail.
-
-    Whether the values mix time zones is read from the values themselves
-    (:func:`time_zone_of`), not from pandas' error messages, which differ between pandas
-    versions (pandas 2 even parses mixed offsets into objects, with a FutureWarning).
-    """
-    parsed = _to_datetime(values, fmt, errors="raise")
-    if parsed is not None and _is_datetime(parsed):
-        return parsed
-    # The column did not parse into one datetime column: find out why, from the data.
-    zones = _zones(values)
-    known = zones != _UNPARSEABLE
-    if known.any():
-        first = zones[np.argmax(known)]
-        check_rule(
-            known & (zones != first),
-            subject,
-            "mixes time zones (or zoned and naive times): every value must be in the "
-            f"zone of the first one ({first}); clvkit does not pick one for you. Convert "
-            "the column to one zone first, e.g. pd.to_datetime(col, utc=True)"
-            ".dt.tz_convert('Europe/Paris')",
-            ids,
-        )
-    coerced = _to_datetime(values, fmt, errors="coerce")
-    if coerced is None or not _is_datetime(coerced):
-        raise InputError(f"{subject} could not be parsed as dates.")
-    bad = np.asarray(coerced.isna())
-    if fmt is None and bad.any():
-        # Do the values parse one by one (several formats)?
-        one_by_one = _to_datetime(values[bad], "mixed", errors="coerce")
-        if one_by_one is not None and not one_by_one.isna().any():
-            raise_rule(
-                subject,
-                "must hold dates in one format (the format was inferred from the first "
-                "value); pass datetime_format='mixed' or 'ISO8601' to parse each value "
-                "on its own",
-                bad,
-                ids,
-            )
-    if not bad.any():  # pragma: no cover - pandas raised without producing NaT
-        raise InputError(f"{subject} could not be parsed as dates.")
-    examples = ", ".join(repr(v) for v in values[bad].head(3).tolist())
-    how = f"with datetime_format={fmt!r}" if fmt is not None else "as dates"
-    raise_rule(subject, f"must parse {how} (unparseable values: {examples})", bad, ids)
-
-
-def _to_datetime(values: pd.Series, fmt: str | None, *, errors: str) -> pd.Series | None:
-    """:func:`pandas.to_datetime`, or None where it raises.
-
-    pandas 2 parses strings with several UTC offsets into objects and says so with a
-    FutureWarning; the caller sees the object dtype, so the warning is not passed on.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*mixed time ?zones", category=FutureWarning)
-        try:
-            return pd.to_datetime(values, format=fmt, errors=errors)  # type: ignore[call-overload]
-        except (ValueError, TypeError, OverflowError):
-            return None
-
-
-def _is_datetime(values: pd.Series) -> bool:
-    dtype = values.dtype
-    return isinstance(dtype, pd.DatetimeTZDtype) or (
-        isinstance(dtype, np.dtype) and dtype.kind == "M"
-    )
-
-
-def _zones(values: pd.Series) -> np.ndarray:
-    """The time zone of every value (:func:`time_zone_of`), one look per distinct value."""
-    codes, uniques = pd.factorize(values)
-    zones = np.array([time_zone_of(value) for value in uniques], dtype=object)
-    return zones[np.asarray(codes)]
-
-
-def time_zone_of(value: object) -> str:
-    """The time zone a single date value is written in.
-
-    ``"naive"`` for a time without a zone, the zone's name (``"Europe/Berlin"``,
-    ``"UTC"``) or UTC offset (``"UTC+02:00"``) for a zoned one, and ``"unparseable"``
-    for a value that is not a date. Strings are read as ISO 8601 first, then as pandas
-    reads a single date.
-    """
-    if isinstance(value, _dt.datetime):  # pandas.Timestamp too
-        return _zone_name(value.tzinfo)
-    if isinstance(value, np.datetime64 | _dt.date):
-        return "naive"
-    if isinstance(value, str):
-        try:
-            return _zone_name(_dt.datetime.fromisoformat(value.strip()).tzinfo)
-        except ValueError:
-            pass
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError, OverflowError):
-            return _UNPARSEABLE
-        if not pd.isna(stamp):
-            return _zone_name(stamp.tzinfo)
-    return _UNPARSEABLE
-
-
-def _zone_name(tz: _dt.tzinfo | None) -> str:
-    if tz is None:
-        return "naive"
-    name = getattr(tz, "key", None) or getattr(tz, "zone", None) or str(tz)
-    return "UTC" if name in ("UTC", "UTC+00:00", "Z") else str(name)
-
-
-def _parse_instant(value: object, argument: str, fmt: str | None, timezone: str | None) -> Any:
-    """Parse a scalar date argument to a naive wall-clock numpy datetime64.
-
-    Accepts a Timestamp, datetime, date, numpy datetime64, ISO string or Period (its end;
-    a string naming a whole month, quarter or year too). A naive value is read on the
-    log's wall clock; a zoned one is converted to the log's zone, and refused for a
-    naive log.
-    """
-    if isinstance(value, bool | int | float | np.number):
-        raise InputError(
-            f"The {argument!r} argument must be a date (string or datetime-like). Got "
-            f"{type(value).__name__} {value!r} instead."
-        )
-    stamp = _to_timestamp(value, fmt)
-    if stamp is None or pd.isna(stamp):
-        raise InputError(
-            f"The {argument!r} argument must be a date such as '1997-09-30', a datetime, "
-            f"a numpy datetime64 or a pandas Period. Got {type(value).__name__} {value!r}, "
-            "which does not parse."
-        )
-    if stamp.tzinfo is not None:
-        if timezone is None:
-            raise InputError(
-                f"The {argument!r} argument is tz-aware ({value!r}) but the datetime column "
-                "is naive, so the zone its wall clock runs in is unknown. Pass a naive "
-                "date (read on the column's wall clock), or localize the column first "
-                "(col.dt.tz_localize(...))."
-            )
-        stamp = stamp.tz_convert(timezone).tz_localize(None)
-    return stamp.to_datetime64()
-
-
-def _to_timestamp(value: object, fmt: str | None) -> pd.Timestamp | None:
-    if isinstance(value, pd.Period):
-        return value.end_time
-    if isinstance(value, _dt.date | np.datetime64):  # datetime and Timestamp too
-        return pd.Timestamp(value)
-    if not isinstance(value, str):
-        return None
-    if fmt is not None:
-        try:
-            return pd.to_datetime(value, format=fmt)
-        except (ValueError, TypeError, OverflowError):
-            pass
-    try:
-        if _WHOLE_PERIOD.match(value.strip()):
-            return pd.Period(value.strip()).end_time
-        return pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        return None
 
 
 def period_start(wall: np.ndarray, grain: str) -> np.ndarray:
