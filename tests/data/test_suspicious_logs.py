@@ -316,15 +316,26 @@ def test_future_dates_are_flagged_against_the_machines_clock() -> None:
 
 
 def test_observation_end_years_after_the_log_is_flagged() -> None:
-    """The issue's case: observation_end in 2030 for a log that ends in 2025 (and in the
-    future of the clock). Main: silent, T grew for everyone."""
+    """The issue's case: observation_end in 2030 for a log that ends in 2025. Main:
+    silent, T grew for everyone."""
     with pytest.warns(DataWarning) as record:
         summary(log(), observation_end="2030-06-30")
     (message,) = [str(w.message) for w in record]
     assert message.startswith(
         "The 'observation_end' argument of rfm_summary (2030-06-30) is 1643 days after "
         "the last transaction (2025-12-30), more than 100 times the typical 1-day spacing "
-        "between transaction days and in the future of this machine's clock"
+        "between transaction days"
+    )
+
+
+def test_observation_end_in_the_future_is_flagged() -> None:
+    """An end of observation that has not come yet, even with the gap check off."""
+    later = (pd.Timestamp(dt.datetime.now(dt.UTC).date()) + pd.Timedelta(days=3)).date()
+    _, messages = caught(summary, log(), observation_end=later, gap_multiple=None)
+    assert len(messages) == 1
+    assert messages[0].startswith(
+        f"The 'observation_end' argument of rfm_summary ({later}) is in the future of this "
+        "machine's clock"
     )
 
 
@@ -343,8 +354,8 @@ def test_a_313_week_holdout_is_flagged() -> None:
 def test_a_near_end_of_observation_is_not_flagged() -> None:
     _, messages = caught(summary, log(), observation_end="2026-03-31")
     assert messages == []
-    _, messages = caught(summary, log(), observation_end="2030-06-30", gap_multiple=None)
-    assert len(messages) == 1 and "in the future" in messages[0]
+    _, messages = caught(summary, log(), observation_end="2029-06-30", gap_multiple=None)
+    assert not any("2029-06-30) is" in m and "days after" in m for m in messages)
 
 
 # ---- every reader checks, the arguments are checked, warnings point at the caller -------------
