@@ -685,6 +685,8 @@ def _merge(
             order = np.argsort(key, kind="stable")
             key = key[order]
         amount = amount[order] if amount is not None else None
+    if repeats is None or amount is None:
+        repeats = order = None  # free the row order early: at 10^7 rows it is 80 MB
     starts = _group_starts(key)
     n_transactions = np.empty_like(starts)
     np.subtract(starts[1:], starts[:-1], out=n_transactions[:-1])
