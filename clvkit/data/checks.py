@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as _dt
 
 import numpy as np
-import pandas as pd
 
 __all__ = [
     "DEFAULT_GAP_MULTIPLE",
@@ -175,34 +174,71 @@ def repeated_transactions(group: np.ndarray, ticks: np.ndarray, amount: np.ndarr
 
     Notes
     -----
-    O(m): each row is hashed to 64 bits (the splitmix64 finaliser over the three values),
-    the hashes are numbered in order of first appearance with a hash table
-    (:func:`pandas.factorize`), and each row is compared value by value with the first
-    row of its number. Equal rows always share a number, so every repeat is found unless
-    a different row with the same 64-bit hash came first (odds of about m² / 2⁶⁴); a row
-    is never marked without being equal. In SQL:
+    Exact, and about O(m): each row is hashed to 64 bits, the hashes are packed with the
+    row number into one int64 and sorted with numpy's vectorised sort (equal hashes end
+    up side by side, in row order), and each row whose hash equals the previous one is
+    compared value by value with the first row of its run. Rows with equal values always
+    share a hash; the rare runs that also hold a different row with the same hash (a
+    collision) are settled by an exact sort of their rows. In SQL:
     ``ROW_NUMBER() OVER (PARTITION BY customer, ts, amount ORDER BY row) > 1``.
     """
-    if group.size < 2:
-        return np.zeros(group.size, dtype=bool)
+    m = group.size
+    repeat = np.zeros(m, dtype=bool)
+    if m < 2:
+        return repeat
     value = amount + 0.0  # -0.0 and 0.0 are one amount
-    key = _mix(group.view(np.uint64))
-    key = _mix(key ^ ticks.view(np.uint64))
-    key = _mix(key ^ value.view(np.uint64))
-    codes, _ = pd.factorize(key)
-    codes = np.asarray(codes, dtype=np.int64)
-    seen_before = np.empty(codes.size, dtype=bool)
-    seen_before[0] = False
-    np.less_equal(codes[1:], np.maximum.accumulate(codes)[:-1], out=seen_before[1:])
-    first = np.flatnonzero(~seen_before)[codes]  # the first row with each number
-    return seen_before & (group == group[first]) & (ticks == ticks[first]) & (value == value[first])
+    row_bits = (m - 1).bit_length()
+    key = _hash_rows(group, ticks, value) >> np.uint64(row_bits + 1)  # top bits, >= 0
+    key <<= np.uint64(row_bits)
+    packed = key.view(np.int64)
+    packed |= np.arange(m, dtype=np.int64)
+    packed.sort()
+    row = packed & ((1 << row_bits) - 1)
+    packed >>= row_bits
+    same = np.empty(m, dtype=bool)
+    same[0] = False
+    np.equal(packed[1:], packed[:-1], out=same[1:])
+    if not same.any():  # no two rows share a hash, so no two are equal
+        return repeat
+    run_start = np.flatnonzero(~same)
+    first = row[run_start[np.cumsum(~same)[same] - 1]]  # first row of each row's run
+    later = row[same]
+    equal = (group[later] == group[first]) & (ticks[later] == ticks[first])
+    equal &= value[later] == value[first]
+    repeat[later[equal]] = True
+    if not equal.all():  # a hash collision: settle its runs exactly
+        mixed = np.flatnonzero(np.isin(row[run_start], first[~equal]))
+        members = _run_members(row, run_start, mixed)
+        order = np.lexsort((members, value[members], ticks[members], group[members]))
+        members = members[order]
+        dup = (group[members[1:]] == group[members[:-1]]) & (
+            ticks[members[1:]] == ticks[members[:-1]]
+        )
+        dup &= value[members[1:]] == value[members[:-1]]
+        repeat[members] = False
+        repeat[members[1:][dup]] = True
+    return repeat
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser (Steele, Lea & Flood 2014), elementwise on uint64."""
-    x = x ^ (x >> np.uint64(30))
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
+def _hash_rows(group: np.ndarray, ticks: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each (group, ticks, value) row: the three 64-bit patterns mixed
+    with odd multipliers and finished with splitmix64's finaliser (Steele, Lea & Flood
+    2014), so that the top bits, the ones kept, depend on every input bit."""
+    h = group.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    h ^= ticks.view(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    h ^= value.view(np.uint64) * np.uint64(0x165667B19E3779F9)
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def _run_members(row: np.ndarray, run_start: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Row numbers of every member of the runs numbered ``runs`` (indices into
+    ``run_start``, the sorted positions where each run of equal hashes starts)."""
+    ends = np.append(run_start[1:], row.size)
+    sizes = ends[runs] - run_start[runs]
+    offset = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return row[np.repeat(run_start[runs], sizes) + offset]

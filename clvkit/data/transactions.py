@@ -765,12 +765,11 @@ def _repeated_rows(
         return 0
     # sorted positions of every row of a purchase that merges several rows
     sizes = n_transactions[several]
-    group = np.repeat(several, sizes)
-    offset = np.arange(group.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    sorted_pos = starts[group] + offset
+    shift = starts[several] - (np.cumsum(sizes) - sizes)
+    sorted_pos = np.arange(int(sizes.sum()), dtype=np.int64) + np.repeat(shift, sizes)
     kept = sorted_pos if order is None else order[sorted_pos]  # row after the cut
     repeat = repeated_transactions(
-        group, log.times.instants(log.positions(kept)), amount[sorted_pos]
+        key[sorted_pos], log.times.instants(log.positions(kept)), amount[sorted_pos]
     )
     n_repeats = int(np.count_nonzero(repeat))
     if n_repeats == 0:
@@ -781,7 +780,8 @@ def _repeated_rows(
     rows, customers = rows[how], customers[how]
     if drop:
         amount[sorted_pos[repeat]] = 0.0  # a copy: see the caller
-        n_transactions -= np.bincount(group[repeat], minlength=starts.size)
+        purchase = np.searchsorted(starts, sorted_pos[repeat], side="right") - 1
+        n_transactions -= np.bincount(purchase, minlength=starts.size)
         what = "They were dropped (duplicates='drop'); the first of each set is kept."
     else:
         what = (

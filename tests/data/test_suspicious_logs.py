@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import warnings
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clvkit as ck
-from clvkit.data import calibration_holdout, cohort_table, purchases, retention_table, rfm_summary
+from clvkit.data import (
+    calibration_holdout,
+    checks,
+    cohort_table,
+    purchases,
+    retention_table,
+    rfm_summary,
+)
 from clvkit.data.checks import main_stretch, repeated_transactions, typical_spacing
 from clvkit.errors import DataWarning, InputError
 
@@ -198,6 +206,14 @@ def test_repeats_after_observation_end_are_not_counted() -> None:
     assert messages[1].startswith("1 of 3 transactions in purchases repeat")
 
 
+HASHES = {
+    "the real hash": checks._hash_rows,
+    "every row collides": lambda g, t, v: np.zeros(g.size, dtype=np.uint64),
+    "two hashes": lambda g, t, v: (t.view(np.uint64) % np.uint64(2)) << np.uint64(62),
+}
+
+
+@pytest.mark.parametrize("hashing", list(HASHES))
 @given(
     st.lists(
         st.tuples(st.integers(0, 2), st.integers(-2, 2), st.sampled_from([0.0, -0.0, 1.5, 2.0])),
@@ -205,14 +221,16 @@ def test_repeats_after_observation_end_are_not_counted() -> None:
         max_size=40,
     )
 )
-def test_repeated_transactions_equals_pandas_duplicated(rows: list[tuple]) -> None:
-    """The hash-based rule against pandas' own exact check (``DataFrame.duplicated``),
-    on tiny alphabets where almost everything repeats."""
+def test_repeated_transactions_equals_pandas_duplicated(hashing: str, rows: list[tuple]) -> None:
+    """The hash-and-sort rule against pandas' own exact check (``DataFrame.duplicated``),
+    on tiny alphabets where almost everything repeats; with hashes that collide on
+    purpose, the exact fallback must give the same answer."""
     frame = pd.DataFrame(rows, columns=["g", "t", "a"]).astype({"g": "int64", "t": "int64"})
     frame["a"] = frame["a"].astype("float64") + 0.0
-    mine = repeated_transactions(
-        frame["g"].to_numpy(), frame["t"].to_numpy(), frame["a"].to_numpy()
-    )
+    with mock.patch.object(checks, "_hash_rows", HASHES[hashing]):
+        mine = repeated_transactions(
+            frame["g"].to_numpy(), frame["t"].to_numpy(), frame["a"].to_numpy()
+        )
     np.testing.assert_array_equal(mine, frame.duplicated().to_numpy())
 
 
