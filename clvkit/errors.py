@@ -48,5 +48,7 @@ class ConvergenceWarning(UserWarning):
 
 class DataWarning(UserWarning):
     """Something in the data was set aside on purpose (e.g. transactions after the end of
-    observation); the message counts it. Filter it with
+    observation), or looks like a mistake that would change the numbers (repeated rows,
+    dates far from the rest of the log or in the future); the message counts the rows,
+    names a few rows and customers, and says how to fix or silence it. Filter it with
     ``warnings.simplefilter("ignore", clvkit.errors.DataWarning)``."""

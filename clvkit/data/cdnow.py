@@ -37,6 +37,12 @@ def load_cdnow_transactions() -> pd.DataFrame:
         - ``amount`` (float64): dollar value of the transaction (>= 0).
         - ``quantity`` (int64): number of CDs bought.
 
+        21 rows (of 15 customers) repeat an earlier row exactly: the same customer, day
+        and amount. The file has dates without times, so these are most likely second
+        orders of the same CD on one day, and the published estimates count them as
+        purchases; the readers of a log warn about them unless given
+        ``duplicates="keep"``.
+
     Raises
     ------
     ImportError
@@ -77,7 +83,9 @@ def load_cdnow_master_transactions() -> pd.DataFrame:
     pandas.DataFrame, shape (69659, 4)
         In file order, with a default RangeIndex: ``customer_id`` (int64, the master id,
         1..23570), ``date`` (datetime64[ns]), ``amount`` (float64, dollars, >= 0) and
-        ``quantity`` (int64, number of CDs).
+        ``quantity`` (int64, number of CDs). 255 rows (of 164 customers) repeat an
+        earlier row exactly (same customer, day and amount); see
+        :func:`load_cdnow_transactions`.
 
     Raises
     ------

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
 from clvkit.data.transactions import _build, _group_starts, format_period
 from clvkit.errors import DataWarning, InputError, UnitError
 
@@ -149,6 +150,8 @@ def activity(
     incomplete: object,
     caller: str,
     depth: int = 0,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
 ) -> Activity:
     """Validate the log (as :func:`purchases` does) and group purchase days into periods.
 
@@ -169,6 +172,8 @@ def activity(
         grain="D",
         observation_end=observation_end,
         datetime_format=datetime_format,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
         caller=caller,
         stacklevel=4 + depth,
     )
@@ -284,6 +289,8 @@ def retention_table(
     observation_end: object = None,
     datetime_format: str | None = None,
     incomplete: Literal["flag", "drop"] = "flag",
+    duplicates: Literal["warn", "drop", "keep"] = "warn",
+    gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """Retention, churn and repeat purchases per calendar period.
 
@@ -308,12 +315,13 @@ def retention_table(
         :func:`clvkit.rfm_summary` (same rules, same error messages).
     period : {"W", "M", "Q", "Y"}, default "M"
         Calendar period: weeks (Monday to Sunday), months, quarters or years.
-    customer_id, datetime, monetary, datetime_format
+    customer_id, datetime, monetary, datetime_format, duplicates, gap_multiple
         As in :func:`clvkit.rfm_summary`. With ``monetary`` the table gains ``revenue``.
-    observation_end : str, datetime-like or None, default None
+    observation_end : date-like or None, default None
         Last observed day (inclusive); ``None`` means the last transaction's day. Later
         transactions are excluded with a :class:`~clvkit.errors.DataWarning` that counts
-        them.
+        them. Any date type :func:`clvkit.rfm_summary` accepts (a Period stands for its
+        end, so ``pd.Period("1997-12", "M")`` observes all of December).
     incomplete : {"flag", "drop"}, default "flag"
         What to do when the last period is not observed to its last day. ``"flag"``
         keeps it with ``complete = False`` and warns (its counts and rates are
@@ -361,8 +369,9 @@ def retention_table(
     Warns
     -----
     clvkit.errors.DataWarning
-        When transactions fall after ``observation_end``, and when the last period is
-        incomplete and flagged (both are UserWarnings).
+        When transactions fall after ``observation_end``, when the last period is
+        incomplete and flagged, and for the suspicious data of :func:`clvkit.rfm_summary`
+        (repeated rows, far-off or future dates, a far or future ``observation_end``).
     """
     act = activity(
         transactions,
@@ -373,6 +382,8 @@ def retention_table(
         observation_end=observation_end,
         datetime_format=datetime_format,
         incomplete=incomplete,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
         caller="retention_table",
     )
     n = act.n_periods
@@ -424,6 +435,8 @@ def cohort_table(
     observation_end: object = None,
     datetime_format: str | None = None,
     incomplete: Literal["flag", "drop"] = "flag",
+    duplicates: Literal["warn", "drop", "keep"] = "warn",
+    gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """Acquisition cohort × periods since acquisition.
 
@@ -455,6 +468,8 @@ def cohort_table(
         As in :func:`retention_table`. With ``incomplete="flag"``, the cells in an
         incomplete last period (one per cohort, on the anti-diagonal) are kept, and
         understated; ``attrs["incomplete_period"]`` names that period.
+    duplicates, gap_multiple
+        As in :func:`retention_table`.
 
     Returns
     -------
@@ -471,6 +486,11 @@ def cohort_table(
         or ``"clv"`` without ``monetary``.
     clvkit.errors.UnitError
         If ``period`` is not supported.
+
+    Warns
+    -----
+    clvkit.errors.DataWarning
+        As :func:`retention_table`.
     """
     if not isinstance(metric, str) or metric not in METRICS:
         raise InputError(
@@ -491,6 +511,8 @@ def cohort_table(
         observation_end=observation_end,
         datetime_format=datetime_format,
         incomplete=incomplete,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
         caller="cohort_table",
     )
     cohorts, size, observed = cohort_layout(act)

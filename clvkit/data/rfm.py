@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Hashable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from clvkit._time import DAYS_PER_UNIT, check_time_unit
+from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
+from clvkit.data.dates import parse_instant
 from clvkit.data.transactions import (
     _build,
     _group_starts,
-    _parse_instant,
     days_between,
     format_period,
     period_start,
@@ -43,6 +45,8 @@ def rfm_summary(
     grain: str = "D",
     observation_end: object = None,
     datetime_format: str | None = None,
+    duplicates: Literal["warn", "drop", "keep"] = "warn",
+    gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """Summarise a transaction log into frequency, recency and T per customer.
 
@@ -64,12 +68,24 @@ def rfm_summary(
     grain : {"h", "D", "W", "M", "Q", "Y"}, default "D"
         Calendar period inside which one customer's transactions merge into one purchase
         (amounts summed); weeks start on Monday.
-    observation_end : str, datetime-like or None, default None
+    observation_end : date-like or None, default None
         End of observation, floored to the start of its grain period (with ``grain="D"``,
         transactions on that day count). ``None`` means the last transaction's time.
-        Later transactions are excluded with a :class:`~clvkit.errors.DataWarning` that counts them.
+        Later transactions are excluded with a :class:`~clvkit.errors.DataWarning` that
+        counts them. A Timestamp, datetime, date, numpy datetime64, ISO string or
+        :class:`pandas.Period` (its end: ``pd.Period("1997-09", "M")`` keeps all of
+        September); a naive date is read on the log's wall clock, also for a tz-aware
+        log. Details in :func:`clvkit.data.purchases`.
     datetime_format : str, optional
         ``format`` for :func:`pandas.to_datetime` when the dates are strings.
+    duplicates : {"warn", "drop", "keep"}, default "warn"
+        Rows with the same customer, time and amount as an earlier row (checked when
+        ``monetary`` is given): summed with a warning, dropped (the first kept) with a
+        warning, or kept silently.
+    gap_multiple : float or None, default 100
+        Transactions cut off from the rest of the log, and an ``observation_end`` after
+        the last transaction, by a gap of more than this many typical spacings between
+        transaction days are warned about; ``None`` turns these checks off.
 
     Returns
     -------
@@ -100,7 +116,11 @@ def rfm_summary(
     Warns
     -----
     clvkit.errors.DataWarning
-        When transactions fall after ``observation_end``; they are excluded and counted.
+        When transactions fall after ``observation_end`` (they are excluded and
+        counted); when rows repeat an earlier row exactly, lie far from the rest of the
+        log or in the future of the machine's clock; when ``observation_end`` lies far
+        after the last transaction or in the future. Each names the rows and customers
+        and says how to fix or silence it (see :func:`clvkit.data.purchases`).
 
     Examples
     --------
@@ -123,6 +143,8 @@ def rfm_summary(
         grain=grain,
         observation_end=observation_end,
         datetime_format=datetime_format,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
         caller="rfm_summary",
         stacklevel=3,
     )
@@ -155,6 +177,8 @@ def calibration_holdout(
     time_unit: str = "D",
     grain: str = "D",
     datetime_format: str | None = None,
+    duplicates: Literal["warn", "drop", "keep"] = "warn",
+    gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """Split a transaction log into a calibration summary and holdout outcomes.
 
@@ -167,13 +191,16 @@ def calibration_holdout(
     ----------
     transactions : pandas.DataFrame, shape (n_transactions, ...)
         One row per transaction; never modified.
-    calibration_end : str or datetime-like
+    calibration_end : date-like
         Last moment of the calibration period (inclusive at the grain). Must fall in an
-        earlier grain period than ``observation_end``.
-    observation_end : str, datetime-like or None, default None
+        earlier grain period than ``observation_end``. Any date type
+        :func:`rfm_summary` accepts for ``observation_end`` (a Period stands for its
+        end; a naive date is read on the log's wall clock).
+    observation_end : date-like or None, default None
         Last moment of the holdout period (inclusive at the grain); ``None`` means the
-        last transaction's time. Later transactions are excluded with a warning.
-    customer_id, datetime, monetary, time_unit, grain, datetime_format
+        last transaction's time. Later transactions are excluded with a warning; a
+        holdout end far after the last transaction is warned about.
+    customer_id, datetime, monetary, time_unit, grain, datetime_format, duplicates, gap_multiple
         As in :func:`rfm_summary`.
 
     Returns
@@ -211,7 +238,9 @@ def calibration_holdout(
     -----
     clvkit.errors.DataWarning
         When transactions fall after ``observation_end`` (excluded and counted), or when
-        no purchase at all falls in the holdout period.
+        no purchase at all falls in the holdout period; and for the suspicious data of
+        :func:`rfm_summary` (repeated rows, far-off or future dates, a holdout end far
+        after the last transaction or in the future).
     """
     unit = check_time_unit(time_unit)
     if calibration_end is None:
@@ -227,10 +256,12 @@ def calibration_holdout(
         grain=grain,
         observation_end=observation_end,
         datetime_format=datetime_format,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
         caller="calibration_holdout",
         stacklevel=3,
     )
-    cal_wall = _parse_instant(calibration_end, "calibration_end", datetime_format, bought.timezone)
+    cal_wall = parse_instant(calibration_end, "calibration_end", datetime_format, bought.timezone)
     cal_end = period_start(np.array([cal_wall]), bought.grain)[0]
     end = bought.observation_end
     if cal_end >= end:

@@ -6,10 +6,15 @@ period (a day by default): their amounts add up and the purchase is dated at the
 its period. Everything downstream (RFM summaries, calibration/holdout splits, retention
 tables) starts from the :class:`Purchases` this module returns.
 
-Times are read on the wall clock of the log: a tz-aware column keeps its own time zone and
-a purchase at 23:30 in Paris belongs to that Paris day. Periods are calendar-true: weeks
-start on Monday (ISO 8601, like pandas' ``"W"`` periods), months, quarters and years on
-their first day.
+Times are read on the wall clock of the log (:mod:`clvkit.data.dates`): a tz-aware column
+keeps its own time zone and a purchase at 23:30 in Paris belongs to that Paris day.
+Periods are calendar-true: weeks start on Monday (ISO 8601, like pandas' ``"W"`` periods),
+months, quarters and years on their first day.
+
+Before anything is summed, the rules of :mod:`clvkit.data.checks` look for logs that are
+valid but probably wrong (repeated rows, far-off or future dates, a far end of
+observation), and this module turns what they find into
+:class:`~clvkit.errors.DataWarning` messages naming rows and customers.
 
 The work is vectorised for logs of tens of millions of rows: customer ids are factorised
 once, period starts are integer day (or hour) numbers, and purchases come out of one sort
@@ -18,11 +23,12 @@ and :func:`numpy.add.reduceat`; there is no per-group Python code.
 
 from __future__ import annotations
 
-import datetime as _dt
+import math
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from numbers import Real
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,19 +40,27 @@ from clvkit._validation import (
     check_not_empty,
     check_rule,
     numeric_column,
-    raise_rule,
 )
+from clvkit.data.checks import (
+    DEFAULT_GAP_MULTIPLE,
+    distinct_days,
+    end_is_far,
+    future_cutoff,
+    main_stretch,
+    repeated_transactions,
+    typical_spacing,
+)
+from clvkit.data.dates import Times, parse_instant, wall_times
 from clvkit.errors import DataWarning, InputError
 
 __all__ = ["Purchases", "purchases"]
 
+#: The old private name, still imported by callers outside this package.
+_parse_instant = parse_instant
+
 _ONE_DAY = np.timedelta64(1, "D")
-_TZ_MIX_HINTS = (
-    "mixed timezones",
-    "unless utc=true",
-    "cannot mix tz-aware with tz-naive",
-    "tz-aware",
-)
+_DUPLICATES = ("warn", "drop", "keep")
+_N_NAMED = 3  # rows and customers named in a warning
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +100,10 @@ class Purchases:
         Time zone of a tz-aware datetime column, ``None`` for naive times.
     n_excluded : int
         Number of log rows dropped because they fall after :attr:`observation_end`.
+    n_repeated : int
+        Number of log rows that repeat an earlier row exactly (same customer, time and
+        amount); dropped with ``duplicates="drop"``, else merged into their purchase.
+        0 when the check did not run (``duplicates="keep"`` or no amounts).
     """
 
     customer_ids: pd.Index
@@ -98,6 +116,7 @@ class Purchases:
     grain: str
     timezone: str | None
     n_excluded: int
+    n_repeated: int = 0
 
     @property
     def n_customers(self) -> int:
@@ -116,13 +135,18 @@ class Purchases:
         -------
         pandas.DataFrame
             Columns: the customer id (named like :attr:`customer_ids`), ``period_start``
-            (datetime64, tz-aware when the log was), ``n_transactions`` and, when amounts
+            (datetime64, tz-aware when the log was; at a daylight-saving fall-back the
+            repeated hour starts at its first occurrence), ``n_transactions`` and, when amounts
             were given, ``amount``. A default RangeIndex.
         """
         name = self.customer_ids.name if self.customer_ids.name is not None else "customer_id"
         start = pd.to_datetime(self.period_start)
         if self.timezone is not None:
-            start = start.tz_localize(self.timezone, ambiguous="NaT", nonexistent="shift_forward")
+            # A wall-clock hour that occurs twice (the fall-back) starts at its first
+            # occurrence, in summer time; one skipped by the spring-forward starts when
+            # the clock resumes.
+            summer = np.ones(len(start), dtype=bool)
+            start = start.tz_localize(self.timezone, ambiguous=summer, nonexistent="shift_forward")
         columns: dict[Hashable, Any] = {
             name: self.customer_ids.take(self.customer),
             "period_start": start,
@@ -142,12 +166,18 @@ def purchases(
     grain: str = "D",
     observation_end: object = None,
     datetime_format: str | None = None,
+    duplicates: Literal["warn", "drop", "keep"] = "warn",
+    gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
 ) -> Purchases:
     """Validate a transaction log and merge it into purchases.
 
     All transactions of one customer inside one ``grain`` calendar period become one
     purchase dated at the period's start; their amounts add up. Transactions after the
     end of observation are dropped and counted in a :class:`~clvkit.errors.DataWarning`.
+    Before anything is summed, the log is checked for rows that look like mistakes (see
+    Warns); every function that reads a log (:func:`clvkit.rfm_summary`,
+    :func:`clvkit.calibration_holdout`, :func:`clvkit.retention_table`,
+    :func:`clvkit.cohort_table`, ...) runs the same checks with the same arguments.
 
     Parameters
     ----------
@@ -158,22 +188,42 @@ def purchases(
     datetime : hashable, default "date"
         Column of transaction times: ``datetime64`` (naive or tz-aware), or strings /
         ``datetime`` objects parsed with :func:`pandas.to_datetime`. None may be missing
-        or unparseable, and all must share one time zone (or none).
+        or unparseable, and all must share one time zone (or none): a column that mixes
+        zones, or zoned and naive times, is refused with the rows that differ from the
+        first one.
     monetary : hashable, optional
         Column of transaction amounts (currency units): integer or float, finite, >= 0.
         Net returns and refunds against the purchases they reverse before calling.
     grain : {"h", "D", "W", "M", "Q", "Y"}, default "D"
         Calendar period inside which one customer's transactions merge into one
         purchase. Weeks start on Monday.
-    observation_end : str, datetime-like or None, default None
+    observation_end : date-like or None, default None
         End of observation, inclusive at the grain: it is floored to the start of its
         grain period, so with ``grain="D"`` transactions on that day are kept. ``None``
-        means the last transaction's time. A string is parsed with ``datetime_format``
-        when that is given and parses it, else as ISO 8601. It must be tz-aware exactly
-        when the datetime column is (it is then converted to the column's time zone).
+        means the last transaction's time. Accepted alike: a :class:`pandas.Timestamp`,
+        :class:`datetime.datetime`, :class:`datetime.date`, :class:`numpy.datetime64`, an
+        ISO 8601 string, or a :class:`pandas.Period`, which stands for its end
+        (``pd.Period("1997-09", "M")`` is the end of September 1997); a string naming a
+        whole month, quarter or year (``"1997-09"``, ``"1997Q3"``, ``"1997"``) is read as
+        that period too. A string is parsed with ``datetime_format`` first when that is
+        given. A naive date is read on the log's own wall clock (for a log in
+        Europe/Berlin, ``"2024-03-31 23:00"`` is 23:00 in Berlin, on either side of a
+        daylight-saving change); a tz-aware one is converted to the log's time zone, and
+        refused for a naive log (whose zone is unknown).
     datetime_format : str, optional
         ``format`` passed to :func:`pandas.to_datetime` for string dates, e.g.
         ``"%Y%m%d"``, ``"ISO8601"`` or ``"mixed"``. Ignored for datetime64 columns.
+    duplicates : {"warn", "drop", "keep"}, default "warn"
+        What to do with *repeated transactions*: rows with the same customer, time and
+        amount as an earlier row (checked only when ``monetary`` is given; without
+        amounts a repeat merges into the same purchase and changes nothing). ``"warn"``
+        keeps them, summed into their purchase, and warns; ``"drop"`` keeps the first of
+        each set of equal rows and warns; ``"keep"`` keeps them silently (for logs in
+        which one customer really can buy the same thing twice at the same time, such as
+        a log of dates without times of day).
+    gap_multiple : float or None, default 100
+        How many typical spacings between consecutive distinct transaction days make a
+        gap suspicious (see Warns); must be > 1. ``None`` turns the two gap checks off.
 
     Returns
     -------
@@ -186,15 +236,50 @@ def purchases(
         If ``transactions`` is not a DataFrame, has duplicated column names, lacks a
         column, has no rows, or a column breaks its rule (the message names the column,
         the rule, how many rows break it and a few customer ids); if ``observation_end``
-        cannot be parsed or mixes tz-aware and naive times with the column; if no
-        transaction falls on or before ``observation_end``.
+        cannot be parsed or is tz-aware against a naive column; if no transaction falls
+        on or before ``observation_end``; if ``duplicates`` or ``gap_multiple`` is not
+        one of the values above.
     clvkit.errors.UnitError
         If ``grain`` is not supported.
 
     Warns
     -----
     clvkit.errors.DataWarning
-        When transactions fall after ``observation_end``; the message counts them.
+        Each warning names the rows (by the log's index labels), the customers (by id)
+        and how many there are; none is raised twice for one row.
+
+        - Transactions after ``observation_end``: excluded and counted. Filter the log
+          first to silence it.
+        - Repeated transactions (``duplicates="warn"`` or ``"drop"``). Silence it with
+          ``duplicates="drop"`` (still warns, once, saying what was dropped; filter the
+          warning to drop silently) or ``duplicates="keep"``.
+        - Far-off transactions: days cut off from the bulk of the log by a gap of more
+          than ``gap_multiple`` times the typical spacing (the median gap between
+          consecutive distinct transaction days), before or after it. Typos such as 2052
+          for 2025 end up here; with ``observation_end=None`` a late one would end
+          observation years too late. Fix or drop the rows; if the dates are real, pass
+          a larger ``gap_multiple`` or ``None``.
+        - Transactions in the future of the machine's clock (dated after tomorrow, UTC).
+          Fix the rows, or pass an ``observation_end`` before them.
+        - An ``observation_end`` more than ``gap_multiple`` typical spacings after the
+          last transaction, or in the future: every customer's ``T`` would run on
+          through time nobody could buy in. Check the date; pass ``gap_multiple=None``
+          if the silence at the end is real.
+
+        Any of them can also be silenced with
+        ``warnings.filterwarnings("ignore", category=clvkit.errors.DataWarning)``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:00",
+    ...                                            "2024-01-03 09:30"]),
+    ...                    "amount": [12.0, 12.0, 7.5]})
+    >>> bought = purchases(tx, monetary="amount", duplicates="keep")
+    >>> bought.n_purchases, bought.amount.tolist()
+    (2, [24.0, 7.5])
+    >>> purchases(tx, monetary="amount", duplicates="drop").amount.tolist()
+    [12.0, 7.5]
     """
     return _build(
         transactions,
@@ -204,6 +289,8 @@ def purchases(
         grain=grain,
         observation_end=observation_end,
         datetime_format=datetime_format,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
         caller="purchases",
         stacklevel=3,
     )
@@ -218,10 +305,16 @@ def _build(
     grain: object,
     observation_end: object,
     datetime_format: object,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
     caller: str,
     stacklevel: int,
 ) -> Purchases:
-    """Validate everything, then merge; shared by every public entry point."""
+    """Validate everything, then merge; shared by every public entry point.
+
+    ``stacklevel`` is the one that makes a warning issued right here point at the
+    user's line.
+    """
     frame = check_frame(transactions, "transactions")
     grain = check_grain(grain)
     _check_column_arguments(customer_id, datetime, monetary)
@@ -230,6 +323,8 @@ def _build(
             "The 'datetime_format' argument must be a string such as '%Y-%m-%d' or None. "
             f"Got {type(datetime_format).__name__} {datetime_format!r} instead."
         )
+    duplicates = check_duplicates_argument(duplicates, caller)
+    multiple = check_gap_multiple(gap_multiple, caller)
     required = [customer_id, datetime] + ([monetary] if monetary is not None else [])
     check_columns(frame, required, "transactions")  # type: ignore[arg-type]
     check_not_empty(len(frame), "transactions")
@@ -241,7 +336,8 @@ def _build(
         "must not be missing (NaN/None)",
     )
     id_labels = ids.array  # positional access for error messages, no copy
-    wall, timezone = _wall_times(frame[datetime], datetime, datetime_format, id_labels)
+    times = wall_times(frame[datetime], datetime, datetime_format, id_labels)
+    wall, timezone = times.wall, times.timezone
     amount = None
     if monetary is not None:
         subject = f"Column {monetary!r}"
@@ -256,7 +352,7 @@ def _build(
         )
     end_wall = None
     if observation_end is not None:
-        end_wall = _parse_instant(observation_end, "observation_end", datetime_format, timezone)
+        end_wall = parse_instant(observation_end, "observation_end", datetime_format, timezone)
 
     # ---- everything is valid: cast and merge -------------------------------------------
     codes, uniques = _factorize_ids(ids, customer_id)
@@ -272,6 +368,7 @@ def _build(
             f"transactions falls after it (the first on {first}); nothing is left to "
             "summarise."
         )
+    rows = None  # positions in the log of the rows kept (None: all of them)
     if n_excluded:
         warnings.warn(
             f"{n_excluded} of {keep.size} transactions fall after observation_end="
@@ -280,9 +377,27 @@ def _build(
             DataWarning,
             stacklevel=stacklevel,
         )
-        codes, period = codes[keep], period[keep]
-        amount = amount[keep] if amount is not None else None
-    return _merge(codes, uniques, period, amount, end, grain, timezone, n_excluded)
+        rows = np.flatnonzero(keep)
+        codes, period = codes[rows], period[rows]
+        amount = amount[rows] if amount is not None else None
+    log = _LogView(frame.index, rows, codes, uniques, times)
+    end_day = None if end_wall is None else int(np.datetime64(end_wall, "D").view(np.int64))
+    day = _day_numbers(period, grain, log)
+    _warn_about_dates(log, day, end_day, multiple, caller, stacklevel + 1)
+    return _merge(
+        codes,
+        uniques,
+        period,
+        amount,
+        end,
+        grain,
+        timezone,
+        n_excluded,
+        repeats=None if duplicates == "keep" or amount is None else log,
+        drop_repeats=duplicates == "drop",
+        caller=caller,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def _check_column_arguments(customer_id: object, datetime: object, monetary: object) -> None:
@@ -305,129 +420,160 @@ def _check_column_arguments(customer_id: object, datetime: object, monetary: obj
                 )
 
 
-def _wall_times(
-    values: pd.Series, column: Hashable, fmt: str | None, ids: Any
-) -> tuple[np.ndarray, str | None]:
-    """Check a datetime column and return its naive wall-clock times and time zone."""
-    subject = f"Column {column!r}"
-    dtype = values.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        check_rule(np.asarray(values.isna()), subject, "must not be missing (NaT)", ids)
-        return values.dt.tz_localize(None).to_numpy(), str(dtype.tz)
-    if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        wall = values.to_numpy()
-        check_rule(np.isnat(wall), subject, "must not be missing (NaT)", ids)
-        return wall, None
+def check_duplicates_argument(value: object, caller: str) -> str:
+    """Return the ``duplicates`` argument if it is "warn", "drop" or "keep"."""
+    if not isinstance(value, str) or value not in _DUPLICATES:
+        raise InputError(
+            f"The 'duplicates' argument of {caller} must be one of {list(_DUPLICATES)}. "
+            f"Got {value!r} instead."
+        )
+    return value
+
+
+def check_gap_multiple(value: object, caller: str) -> float | None:
+    """Return the ``gap_multiple`` argument as a float > 1, or None."""
+    if value is None:
+        return None
     if (
-        pd.api.types.is_bool_dtype(dtype)
-        or pd.api.types.is_numeric_dtype(dtype)
-        or pd.api.types.is_timedelta64_dtype(dtype)
-        or isinstance(dtype, pd.PeriodDtype)
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not math.isfinite(float(value))
+        or float(value) <= 1.0
     ):
         raise InputError(
-            f"{subject} must hold datetimes or date strings. Got dtype {dtype} instead; "
-            "convert it explicitly (for yyyymmdd integers: pd.to_datetime(col.astype(str), "
-            "format='%Y%m%d'); for periods: col.dt.start_time), clvkit does not guess."
+            f"The 'gap_multiple' argument of {caller} must be a finite number > 1 (how "
+            "many typical spacings between transaction days make a gap suspicious) or "
+            f"None to turn the gap checks off. Got {value!r} instead."
         )
-    check_rule(np.asarray(values.isna()), subject, "must not be missing (NaN/None/NaT)", ids)
-    parsed = _parse_column(values, subject, fmt, ids)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_localize(None).to_numpy(), str(parsed.dtype.tz)
-    return parsed.to_numpy(), None
+    return float(value)
 
 
-def _parse_column(values: pd.Series, subject: str, fmt: str | None, ids: Any) -> pd.Series:
-    """Parse strings or datetime objects, explaining every way it can fail."""
-    try:
-        return pd.to_datetime(values, format=fmt)
-    except (ValueError, TypeError, OverflowError) as exc:
-        if _is_tz_mix(exc):
-            _raise_tz_mix(subject)
-    try:
-        coerced = pd.to_datetime(values, format=fmt, errors="coerce")
-    except (ValueError, TypeError, OverflowError) as exc:
-        if _is_tz_mix(exc):
-            _raise_tz_mix(subject)
-        raise InputError(f"{subject} could not be parsed as dates: {exc}") from exc
-    bad = np.asarray(coerced.isna())
-    if fmt is None:
-        # Diagnose: do the values parse one by one (several formats) or clash in time zone?
-        try:
-            one_by_one = pd.to_datetime(values[bad], format="mixed", errors="coerce")
-        except (ValueError, TypeError, OverflowError) as exc:
-            if _is_tz_mix(exc):
-                _raise_tz_mix(subject)
-            one_by_one = None
-        if one_by_one is not None and not one_by_one.isna().any():
-            if isinstance(one_by_one.dtype, pd.DatetimeTZDtype) != isinstance(
-                coerced.dtype, pd.DatetimeTZDtype
-            ):
-                _raise_tz_mix(subject)
-            raise_rule(
-                subject,
-                "must hold dates in one format (the format was inferred from the first "
-                "value); pass datetime_format='mixed' or 'ISO8601' to parse each value "
-                "on its own",
-                bad,
-                ids,
+@dataclass(frozen=True)
+class _LogView:
+    """What warnings need to name rows and customers of the rows kept after the cut."""
+
+    index: pd.Index  # the log's row labels
+    rows: np.ndarray | None  # log position of each kept row; None when all were kept
+    codes: np.ndarray  # customer code of each kept row (before the merge reuses it)
+    uniques: pd.Index  # customer id of each code
+    times: Times
+
+    def positions(self, kept: np.ndarray) -> np.ndarray:
+        """Log positions of kept rows given by their positions after the cut."""
+        return kept if self.rows is None else self.rows[kept]
+
+    def describe(self, kept: np.ndarray, codes: np.ndarray | None = None) -> str:
+        """'rows: ...; customer ids: ...' naming a few of ``kept`` (positions after the
+        cut), with the number of distinct customers."""
+        labels = self.index[self.positions(kept[:_N_NAMED])]
+        customers = self.codes[kept] if codes is None else codes
+        distinct = pd.unique(customers)
+        named = self.uniques.take(distinct[:_N_NAMED])
+        more_rows = ", ..." if kept.size > _N_NAMED else ""
+        more_ids = ", ..." if distinct.size > _N_NAMED else ""
+        n_customers = f"{distinct.size} customer{'s' if distinct.size != 1 else ''}"
+        return (
+            f"{n_customers} (customer ids: {_listing(named)}{more_ids}; rows: "
+            f"{_listing(labels)}{more_rows})"
+        )
+
+
+def _listing(values: Any) -> str:
+    return ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values)
+
+
+def _day_numbers(period: np.ndarray, grain: str, log: _LogView) -> np.ndarray:
+    """Wall-clock day number of each kept row; free for the day grain."""
+    if grain == "D":
+        return period.view(np.int64)
+    if grain == "h":
+        return period.view(np.int64) // 24
+    wall = log.times.wall if log.rows is None else log.times.wall[log.rows]
+    return wall.astype("datetime64[D]").view(np.int64)
+
+
+def _day_text(day: int | np.integer) -> str:
+    return str(np.datetime64(int(day), "D"))
+
+
+def _warn_about_dates(
+    log: _LogView,
+    day: np.ndarray,
+    end_day: int | None,
+    gap_multiple: float | None,
+    caller: str,
+    stacklevel: int,
+) -> None:
+    """Far-off and future transaction days, and a far or future observation_end."""
+    days, counts = distinct_days(day)
+    n = day.size
+    flagged = np.zeros(0, dtype=np.int64)
+    stretch = None if gap_multiple is None else main_stretch(days, counts, gap_multiple)
+    if stretch is not None:
+        lo, hi, threshold = stretch
+        spacing = typical_spacing(days)
+        far = np.flatnonzero((day < lo) | (day > hi))
+        flagged = far
+        outside = days[(days < lo) | (days > hi)]
+        when = (
+            f"on {_day_text(outside[0])}"
+            if outside.size == 1
+            else f"on {outside.size} days from {_day_text(outside[0])} to {_day_text(outside[-1])}"
+        )
+        consequence = (
+            f" With observation_end=None, observation ends on {_day_text(outside[-1])}, "
+            "so every customer's T runs on to it."
+            if end_day is None and outside[-1] > hi
+            else ""
+        )
+        warnings.warn(
+            f"{far.size} of {n} transactions in {caller} are dated far from the rest of "
+            f"the log, {when}: more than {threshold:g} days ({gap_multiple:g} times the "
+            f"typical {spacing:g}-day spacing between transaction days) away from the "
+            f"main stretch, {_day_text(lo)} to {_day_text(hi)}. They belong to "
+            f"{log.describe(far)}.{consequence} If the dates are typos, fix or drop "
+            "these rows; if they are real, pass gap_multiple=None (or a larger multiple) "
+            "to silence this warning.",
+            DataWarning,
+            stacklevel=stacklevel,
+        )
+    cutoff = future_cutoff()
+    if days[-1] > cutoff:
+        future = np.flatnonzero(day > cutoff)
+        future = np.setdiff1d(future, flagged, assume_unique=True)
+        if future.size:
+            warnings.warn(
+                f"{future.size} of {n} transactions in {caller} are dated in the future "
+                f"of this machine's clock (after {_day_text(cutoff)}, the first on "
+                f"{_day_text(int(day[future].min()))}); they belong to "
+                f"{log.describe(future)}. Fix these rows, or pass an observation_end "
+                "before them to leave them out.",
+                DataWarning,
+                stacklevel=stacklevel,
             )
-    if not bad.any():  # pragma: no cover - pandas raised without producing NaT
-        raise InputError(f"{subject} could not be parsed as dates.")
-    examples = ", ".join(repr(v) for v in values[bad].head(3).tolist())
-    how = f"with datetime_format={fmt!r}" if fmt is not None else "as dates"
-    raise_rule(subject, f"must parse {how} (unparseable values: {examples})", bad, ids)
-
-
-def _is_tz_mix(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return any(hint in text for hint in _TZ_MIX_HINTS)
-
-
-def _raise_tz_mix(subject: str) -> NoReturn:
-    raise InputError(
-        f"{subject} mixes time zones (or tz-aware with naive times); clvkit does not pick "
-        "one for you. Convert the column to a single time zone first, e.g. "
-        "pd.to_datetime(col, utc=True).dt.tz_convert('Europe/Paris')."
-    )
-
-
-def _parse_instant(value: object, argument: str, fmt: str | None, timezone: str | None) -> Any:
-    """Parse a scalar date argument to a naive wall-clock numpy datetime64."""
-    if isinstance(value, bool | int | float | np.number):
-        raise InputError(
-            f"The {argument!r} argument must be a date (string or datetime-like). Got "
-            f"{type(value).__name__} {value!r} instead."
+    if end_day is None:
+        return
+    reasons = []
+    if gap_multiple is not None and end_is_far(int(days[-1]), end_day, days, gap_multiple):
+        spacing = typical_spacing(days)
+        reasons.append(
+            f"{end_day - int(days[-1])} days after the last transaction "
+            f"({_day_text(int(days[-1]))}), more than {gap_multiple:g} times the typical "
+            f"{spacing:g}-day spacing between transaction days"
         )
-    stamp: Any = None
-    if isinstance(value, str):
-        if fmt is not None:
-            try:
-                stamp = pd.to_datetime(value, format=fmt)
-            except (ValueError, TypeError):
-                stamp = None
-        if stamp is None:
-            try:
-                stamp = pd.Timestamp(value)
-            except (ValueError, TypeError):
-                stamp = None
-    elif isinstance(value, _dt.date | np.datetime64 | pd.Timestamp):
-        stamp = pd.Timestamp(value)
-    if stamp is None or pd.isna(stamp):
-        raise InputError(
-            f"The {argument!r} argument must be a date such as '1997-09-30' or a "
-            f"datetime. Got {type(value).__name__} {value!r}, which does not parse."
+    fix = "Check the date (a typo?); pass gap_multiple=None if the quiet end is real."
+    if end_day > cutoff:
+        reasons.append(f"in the future of this machine's clock (after {_day_text(cutoff)})")
+        fix = "Check the date (a typo?): days still to come cannot have been observed."
+    if reasons:
+        warnings.warn(
+            f"The 'observation_end' argument of {caller} ({_day_text(end_day)}) is "
+            f"{' and '.join(reasons)}: every customer's T runs on to it, through days "
+            "without a single transaction, which the models read as customers falling "
+            f"silent. {fix}",
+            DataWarning,
+            stacklevel=stacklevel,
         )
-    if (stamp.tzinfo is None) != (timezone is None):
-        have = "tz-aware" if stamp.tzinfo is not None else "naive"
-        column = "tz-aware" if timezone is not None else "naive"
-        raise InputError(
-            f"The {argument!r} argument is {have} ({value!r}) but the datetime column is "
-            f"{column}{f' ({timezone})' if timezone else ''}; both must be tz-aware or "
-            "both naive."
-        )
-    if timezone is not None:
-        stamp = stamp.tz_convert(timezone).tz_localize(None)
-    return stamp.to_datetime64()
 
 
 def period_start(wall: np.ndarray, grain: str) -> np.ndarray:
@@ -494,6 +640,11 @@ def _merge(
     grain: str,
     timezone: str | None,
     n_excluded: int,
+    *,
+    repeats: _LogView | None = None,
+    drop_repeats: bool = False,
+    caller: str = "purchases",
+    stacklevel: int = 2,
 ) -> Purchases:
     """Sort by (customer, period) and merge equal pairs; all vectorised.
 
@@ -504,6 +655,11 @@ def _merge(
     than :func:`numpy.argsort`; the row number breaks ties, so the sort is stable and the
     amounts of one purchase add up in the log's row order. Otherwise a stable argsort is
     used.
+
+    With ``repeats`` (the log the rows came from), repeated transactions are looked for
+    among the purchases that merge several rows (exact repeats always share a purchase),
+    warned about and, with ``drop_repeats``, left out of the sums. ``codes`` is reused
+    as the sort key, so it is overwritten.
     """
     ticks = period.view(np.int64)
     t_min = int(ticks.min())
@@ -514,6 +670,7 @@ def _merge(
     key *= span
     key += ticks
     key -= t_min
+    order = None  # sorted position -> row; None when the rows were sorted already
     if n_rows > 1 and not bool(np.all(key[1:] >= key[:-1])):
         row_bits = (n_rows - 1).bit_length()
         if (n_codes * span - 1).bit_length() + row_bits <= 63:
@@ -528,17 +685,35 @@ def _merge(
             order = np.argsort(key, kind="stable")
             key = key[order]
         amount = amount[order] if amount is not None else None
-        del order
+    if repeats is None or amount is None:
+        repeats = order = None  # free the row order early: at 10^7 rows it is 80 MB
     starts = _group_starts(key)
+    n_transactions = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=n_transactions[:-1])
+    n_transactions[-1:] = n_rows - starts[-1:]
+    n_repeats = 0
+    if repeats is not None and amount is not None:
+        if drop_repeats and order is None:  # amount may still be the caller's column
+            amount = amount.copy()
+        n_repeats = _repeated_rows(
+            repeats,
+            key,
+            order,
+            starts,
+            n_transactions,
+            amount,
+            span,
+            drop=drop_repeats,
+            caller=caller,
+            stacklevel=stacklevel + 1,
+        )
+    del order
     merged_key = key[starts]
     del key
     customer = merged_key // span
     merged_key -= customer * span
     merged_key += t_min
     merged_start = merged_key.view(period.dtype)
-    n_transactions = np.empty_like(starts)
-    np.subtract(starts[1:], starts[:-1], out=n_transactions[:-1])
-    n_transactions[-1:] = n_rows - starts[-1:]
     merged_amount = np.add.reduceat(amount, starts) if amount is not None else None
 
     first_rows = _group_starts(customer)
@@ -561,4 +736,64 @@ def _merge(
         grain=grain,
         timezone=timezone,
         n_excluded=n_excluded,
+        n_repeated=n_repeats,
     )
+
+
+def _repeated_rows(
+    log: _LogView,
+    key: np.ndarray,
+    order: np.ndarray | None,
+    starts: np.ndarray,
+    n_transactions: np.ndarray,
+    amount: np.ndarray,
+    span: int,
+    *,
+    drop: bool,
+    caller: str,
+    stacklevel: int,
+) -> int:
+    """Find repeated transactions among the sorted rows, warn, and drop them if asked.
+
+    Dropping zeroes the repeats' amounts in the sorted ``amount`` (so the purchase sums
+    are exactly those of the rows kept) and lowers ``n_transactions``, both in place: the
+    caller passes arrays of its own, never the log's column. Returns the number of
+    repeats.
+    """
+    several = np.flatnonzero(n_transactions > 1)
+    if several.size == 0:
+        return 0
+    # sorted positions of every row of a purchase that merges several rows
+    sizes = n_transactions[several]
+    shift = starts[several] - (np.cumsum(sizes) - sizes)
+    sorted_pos = np.arange(int(sizes.sum()), dtype=np.int64) + np.repeat(shift, sizes)
+    kept = sorted_pos if order is None else order[sorted_pos]  # row after the cut
+    repeat = repeated_transactions(
+        key[sorted_pos], log.times.instants(log.positions(kept)), amount[sorted_pos]
+    )
+    n_repeats = int(np.count_nonzero(repeat))
+    if n_repeats == 0:
+        return 0
+    customers = key[sorted_pos[repeat]] // span
+    rows = kept[repeat]
+    how = np.argsort(rows, kind="stable")  # name them in the log's order
+    rows, customers = rows[how], customers[how]
+    if drop:
+        amount[sorted_pos[repeat]] = 0.0  # a copy: see the caller
+        purchase = np.searchsorted(starts, sorted_pos[repeat], side="right") - 1
+        n_transactions -= np.bincount(purchase, minlength=starts.size)
+        what = "They were dropped (duplicates='drop'); the first of each set is kept."
+    else:
+        what = (
+            "They are summed into their purchases as separate transactions. Pass "
+            "duplicates='drop' to keep only the first of each set, or duplicates='keep' "
+            "if they are real purchases (e.g. two of one item bought on one day in a log "
+            "of dates without times)."
+        )
+    warnings.warn(
+        f"{n_repeats} of {key.size} transactions in {caller} repeat an earlier row "
+        f"exactly (same customer, time and amount), for {log.describe(rows, customers)}. " + what,
+        DataWarning,
+        stacklevel=stacklevel,
+    )
+    return n_repeats

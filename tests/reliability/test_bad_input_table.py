@@ -22,6 +22,8 @@ from clvkit.errors import ClvkitError, DataWarning, InputError, ModelFileError, 
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
 BEGIN, END = "<!-- bad-input table: begin -->", "<!-- bad-input table: end -->"
+#: midnight of the machine's UTC date, for the future-date case
+TODAY = pd.Timestamp(pd.Timestamp.now(tz="UTC").date())
 
 
 def log(**columns: object) -> pd.DataFrame:
@@ -178,6 +180,66 @@ CASES = [
         "'grain' argument must be one of",
     ),
     Case(
+        "rfm_summary",
+        "tz-aware observation_end for a naive log",
+        lambda _: ck.rfm_summary(log(), observation_end="2024-01-06T00:00+01:00"),
+        InputError,
+        "argument is tz-aware.*the datetime column is naive",
+    ),
+    Case(
+        "rfm_summary",
+        "repeated transaction (same customer, time and amount as an earlier row)",
+        lambda _: ck.rfm_summary(pd.concat([log(), log().iloc[[0]]]), monetary="amount"),
+        DataWarning,
+        "1 of 5 transactions in rfm_summary repeat an earlier row exactly",
+    ),
+    Case(
+        "rfm_summary",
+        "a date far from the rest of the log (a typo such as 2052)",
+        lambda _: ck.rfm_summary(
+            log(date=pd.to_datetime(["2024-01-01", "2052-02-01", "2024-01-05", "2024-01-09"]))
+        ),
+        DataWarning,
+        "1 of 4 transactions in rfm_summary are dated far from the rest of the log",
+    ),
+    Case(
+        "rfm_summary",
+        "a date in the future of the machine's clock",
+        lambda _: ck.rfm_summary(log(date=[TODAY - pd.Timedelta(days=k) for k in (3, 2, -30, 1)])),
+        DataWarning,
+        "1 of 4 transactions in rfm_summary are dated in the future",
+    ),
+    Case(
+        "rfm_summary",
+        "observation_end far after the last transaction",
+        lambda _: ck.rfm_summary(log(), observation_end="2026-01-31"),
+        DataWarning,
+        r"'observation_end' argument of rfm_summary \(2026-01-31\) is 730 days after",
+    ),
+    Case(
+        "rfm_summary",
+        "unknown duplicates option",
+        lambda _: ck.rfm_summary(log(), duplicates="remove"),
+        InputError,
+        "'duplicates' argument of rfm_summary must be one of",
+    ),
+    Case(
+        "rfm_summary",
+        "gap_multiple <= 1",
+        lambda _: ck.rfm_summary(log(), gap_multiple=0.5),
+        InputError,
+        "'gap_multiple' argument of rfm_summary must be a finite number > 1",
+    ),
+    Case(
+        "calibration_holdout",
+        "holdout end far after the last transaction",
+        lambda _: ck.calibration_holdout(
+            log(), calibration_end="2024-01-06", observation_end="2026-01-31"
+        ),
+        DataWarning,
+        r"'observation_end' argument of calibration_holdout \(2026-01-31\) is 730 days",
+    ),
+    Case(
         "calibration_holdout",
         "calibration_end not before observation_end",
         lambda _: ck.calibration_holdout(
@@ -192,6 +254,22 @@ CASES = [
         lambda _: ck.retention_table(log().drop(columns="customer_id")),
         InputError,
         r"missing the column\(s\) \['customer_id'\]",
+    ),
+    Case(
+        "retention_table",
+        "repeated transaction",
+        lambda _: ck.retention_table(pd.concat([log(), log().iloc[[1]]]), monetary="amount"),
+        DataWarning,
+        "1 of 5 transactions in retention_table repeat an earlier row exactly",
+    ),
+    Case(
+        "cohort_table",
+        "a date far from the rest of the log",
+        lambda _: ck.cohort_table(
+            log(date=pd.to_datetime(["1924-01-01", "2024-02-01", "2024-01-05", "2024-01-09"]))
+        ),
+        DataWarning,
+        "1 of 4 transactions in cohort_table are dated far from the rest of the log",
     ),
     # RFM frames: every fit and prediction, predict_clv
     Case(
