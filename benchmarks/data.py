@@ -57,7 +57,7 @@ def transaction_log(n_transactions: int, seed: int = 0) -> Path:
     """An ``.npz`` log (``customer_id``, ``date`` as int64 ns, ``amount``) of about
     ``n_transactions`` rows."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"log_{n_transactions}_{seed}.npz"
+    path = CACHE / f"log_ns_{n_transactions}_{seed}.npz"  # dates as int64 nanoseconds
     if path.exists():
         return path
     n_customers = max(1, round(n_transactions / TX_PER_CUSTOMER))
@@ -66,7 +66,7 @@ def transaction_log(n_transactions: int, seed: int = 0) -> Path:
     np.savez(
         tmp,
         customer_id=tx["customer_id"].to_numpy(),
-        date=tx["date"].to_numpy().view(np.int64),
+        date=tx["date"].to_numpy().astype("datetime64[ns]").view(np.int64),
         amount=tx["amount"].to_numpy(),
     )
     tmp.replace(path)
