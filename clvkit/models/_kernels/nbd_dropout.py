@@ -51,7 +51,8 @@ Every function takes its parameters as arrays and broadcasts them against ``t`` 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betainc, betaln, gammaln
+from scipy.special import betainc, betaln, gammaln, gammasgn
+from scipy.special import hyp2f1 as _scipy_hyp2f1
 
 from clvkit.models._kernels.hyp2f1 import hyp2f1
 
@@ -61,43 +62,14 @@ __all__ = ["expected_count", "log_pfaff", "probability_count"]
 _NODES = ((-3.0, 0.05), (-2.0, -0.3), (-1.0, 0.75), (1.0, 0.75), (2.0, -0.3), (3.0, 0.05))
 _STEP = 2e-3  # node spacing in a around a point that cannot be evaluated directly
 _LOG_CASE_Z = 0.9  # scipy's 2F1 is exact in the logarithmic case below this argument
+_NEAR_ONE_TERMS = 5000  # terms of the small-argument series (argument at most 0.1)
+_LOG_NEGLIGIBLE = -42.0  # log of a G that no longer changes 1 - G in double precision
 _SERIES_RATIO = 0.5  # the short-horizon series is used when its terms shrink at least this fast
 _SERIES_TERMS = 80
 
 
 def _f64(*arrays: np.ndarray | float) -> list[np.ndarray]:
     return [np.asarray(v, dtype=np.float64) for v in arrays]
-
-
-def log_pfaff(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """``log[(1-z)^r 2F1(r, b; c; z)]`` for ``r, b, c > 0`` and ``0 <= z < 1``.
-
-    Where ``c - r - b < 0`` the original series grows like ``(1-z)^(c-r-b)`` towards
-    ``z = 1`` and can overflow; Euler's form ``(1-z)^(c-b) 2F1(c-r, c-b; c; z)`` then has a
-    series convergent at ``z = 1``, and it keeps one sign when ``c >= r`` and ``c >= b``.
-    The original form is used otherwise, and wherever the chosen one is not finite.
-    """
-    r, b, c, z = np.broadcast_arrays(*_f64(r, b, c, z))
-    L = np.log1p(-z)
-    euler = (c - r - b < 0.0) & (c >= r) & (c >= b)
-    with np.errstate(all="ignore"):
-        out = np.empty(r.shape)
-        if np.any(~euler):
-            k = ~euler
-            out[k] = r[k] * L[k] + np.log(hyp2f1(r[k], b[k], c[k], z[k]))
-        if np.any(euler):
-            k = euler
-            out[k] = (c[k] - b[k]) * L[k] + np.log(hyp2f1(c[k] - r[k], c[k] - b[k], c[k], z[k]))
-        bad = ~np.isfinite(out)
-        if np.any(bad):  # the other form
-            k = bad
-            alt = np.where(
-                euler[k],
-                r[k] * L[k] + np.log(hyp2f1(r[k], b[k], c[k], z[k])),
-                (c[k] - b[k]) * L[k] + np.log(hyp2f1(c[k] - r[k], c[k] - b[k], c[k], z[k])),
-            )
-            out[k] = np.where(np.isfinite(alt), alt, out[k])
-    return out
 
 
 def _q_series(r: np.ndarray, a: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -116,29 +88,162 @@ def _q_series(r: np.ndarray, a: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.
     return total
 
 
-def _q_closed(r: np.ndarray, eps: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """``(1 - G)/eps`` from the closed form, ``eps = a - 1`` away from 0 (1-d arrays)."""
+def _log_g_bound(r: np.ndarray, eps: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """An upper bound on ``log G`` for ``eps = a - 1 > 0`` (1-d arrays).
+
+    Then ``G = E[(1 + u s)^(-r)]`` over ``s ~ Beta(eps, b)`` (Euler's integral), so for any
+    ``0 < d <= 1/2``: ``G <= P(s < d) + (1 + u d)^(-r)`` with
+    ``P(s < d) <= d^eps / (eps B(eps, b)) max(1, 2^(1-b))``. The best of a few ``d``.
+    """
+    u = z / (1.0 - z)
+    first_common = -np.log(eps) - betaln(eps, b) + np.maximum(0.0, 1.0 - b) * np.log(2.0)
+    best = np.full(z.shape, np.inf)
+    for d in (0.5, 1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-9):
+        bound = np.logaddexp(eps * np.log(d) + first_common, -r * np.log1p(u * d))
+        best = np.minimum(best, bound)
+    return best
+
+
+def _small_argument_series(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """The Gauss series of 2F1(a, b; c; y) for small ``y`` (1-d arrays), any real ``c``
+    off the non-positive integers (scipy's 2F1 is not for negative ``c``)."""
+    total = np.ones_like(y)
+    term = np.ones_like(y)
+    idx = np.arange(y.size)
+    for n in range(_NEAR_ONE_TERMS):
+        ti = term[idx] * (a[idx] + n) * (b[idx] + n) / ((c[idx] + n) * (n + 1)) * y[idx]
+        term[idx] = ti
+        total[idx] += ti
+        # past the largest term (ratio below 1/2) and negligible: done
+        ratio = np.abs((a[idx] + n + 1) * (b[idx] + n + 1) / ((c[idx] + n + 1) * (n + 2)) * y[idx])
+        done = (ratio < 0.5) & (np.abs(ti) <= 1e-17 * np.abs(total[idx]))
+        idx = idx[~done]
+        if idx.size == 0:
+            break
+    return total
+
+
+def _log_pfaff_near_one(r: np.ndarray, e: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``log[(1-z)^r 2F1(r, b; c; z)]``, ``b = c - e``, near ``z = 1`` from Gauss's
+    connection formula (1-d arrays). With ``y = 1 - z`` the value is ``T1 + T2``::
+
+        T1 = y^e Gamma(c) Gamma(r-e) / (Gamma(r) Gamma(b)) 2F1(c-r, e; 1+e-r; y)
+        T2 = y^r Gamma(c) Gamma(e-r) / (Gamma(c-r) Gamma(e)) 2F1(r, b; 1+r-e; y)
+
+    (one term dominates by ``y^|r-e|``), summed in log space with the signs of the gamma
+    functions of negative arguments. Both series have the small argument ``y``, where
+    nothing overflows; ``r - e`` must not be an integer (the logarithmic case is bridged
+    by :func:`log_pfaff`). Where the terms cancel to fewer than 8 digits the result is
+    NaN.
+    """
+    y = 1.0 - z
+    log_y = np.log1p(-z)
+    b = c - e
+    s1 = _small_argument_series(c - r, e, 1.0 + e - r, y)
+    s2 = _small_argument_series(r, b, 1.0 + r - e, y)
+    log_t1 = e * log_y + gammaln(c) + gammaln(r - e) - gammaln(r) - gammaln(b)
+    log_t2 = r * log_y + gammaln(c) + gammaln(e - r) - gammaln(c - r) - gammaln(e)
+    sign_t1 = gammasgn(r - e) * np.sign(s1)
+    sign_t2 = gammasgn(e - r) * gammasgn(c - r) * gammasgn(e) * np.sign(s2)
+    top = np.maximum(log_t1, log_t2)
+    total = sign_t1 * np.exp(log_t1 - top) * np.abs(s1) + sign_t2 * np.exp(log_t2 - top) * np.abs(
+        s2
+    )
+    return np.asarray(top + np.log(total))
+
+
+def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """:func:`log_pfaff` on 1-d arrays, off the logarithmic case near ``z = 1``.
+
+    With ``e = c - b``: for ``e >= r`` the original series (positive terms, convergent at
+    ``z = 1``); for ``e < r`` Euler's form ``(1-z)^e 2F1(c-r, e; c; z)`` where its terms
+    keep one sign (``c >= r``) or fall from the first (``(r-c) z <= c/2``), and the
+    original elsewhere. Near ``z = 1`` (``z > 0.9``) scipy's 2F1 is called directly and,
+    where it overflows (large parameters), Gauss's connection formula takes over
+    (:func:`_log_pfaff_near_one`); below, the repaired 2F1 of
+    :mod:`clvkit.models._kernels.hyp2f1`. The other closed form is the last resort.
+    """
+    e = c - b
     L = np.log1p(-z)
-    euler = c >= r
-    log_g = np.empty(z.shape)
+    euler = (e < r) & ((c >= r) | ((r - c) * z <= 0.5 * c))
+    high = z > _LOG_CASE_Z
+    out = np.full(r.size, np.nan)
     with np.errstate(all="ignore"):
-        if np.any(euler):
-            k = euler
-            log_g[k] = eps[k] * L[k] + np.log(hyp2f1(c[k] - r[k], eps[k], c[k], z[k]))
-        if np.any(~euler):
-            k = ~euler
-            log_g[k] = r[k] * L[k] + np.log(hyp2f1(r[k], c[k] - eps[k], c[k], z[k]))
-        bad = ~np.isfinite(log_g)
-        if np.any(bad):
+        for form, f21 in ((euler & ~high, hyp2f1), (euler & high, _scipy_hyp2f1)):
+            if np.any(form):
+                k = form
+                out[k] = e[k] * L[k] + np.log(f21(c[k] - r[k], e[k], c[k], z[k]))
+        for form, f21 in ((~euler & ~high, hyp2f1), (~euler & high, _scipy_hyp2f1)):
+            if np.any(form):
+                k = form
+                out[k] = r[k] * L[k] + np.log(f21(r[k], b[k], c[k], z[k]))
+        gap = r - e
+        near = high & ~np.isfinite(out) & (np.abs(gap - np.round(gap)) > 0.25 * _STEP) & (e != 0)
+        if np.any(near):
+            k = near
+            out[k] = _log_pfaff_near_one(r[k], e[k], c[k], z[k])
+        bad = ~np.isfinite(out)
+        if np.any(bad):  # the other closed form
             k = bad
-            alt = np.where(
+            out[k] = np.where(
                 euler[k],
-                r[k] * L[k] + np.log(hyp2f1(r[k], c[k] - eps[k], c[k], z[k])),
-                eps[k] * L[k] + np.log(hyp2f1(c[k] - r[k], eps[k], c[k], z[k])),
+                r[k] * L[k] + np.log(hyp2f1(r[k], b[k], c[k], z[k])),
+                e[k] * L[k] + np.log(hyp2f1(c[k] - r[k], e[k], c[k], z[k])),
             )
-            log_g[k] = np.where(np.isfinite(alt), alt, log_g[k])
-        # neither form evaluates (r far above c, horizon far beyond 1/alpha): for a > 1,
-        # G = E[(1 + u s)^(-r)] over s ~ Beta(a-1, b) has fallen to 0
+    return out
+
+
+def log_pfaff(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``log[(1-z)^r 2F1(r, b; c; z)]`` for ``r, b, c > 0``, ``c - b > -1``, ``0 <= z < 1``,
+    broadcast (see :func:`_log_pfaff_direct` for the forms used).
+
+    Gauss's logarithmic case, ``c - r - b`` within ``_STEP / 2`` of an integer with
+    ``z > 0.9``, where scipy's transformation to ``1 - z`` loses its digits
+    (2F1(101, 0.01; 101.01; 0.999) comes out 0.47 instead of 1.07) and the connection
+    formula divides by zero, is stepped around: the value, smooth in ``c``, is the
+    degree-5 polynomial through its values at ``c + k _STEP``, ``k = +/-1, +/-2, +/-3``
+    (interpolation error about ``(_STEP d/dc)^6 / 20``).
+    """
+    r, b, c, z = np.broadcast_arrays(*_f64(r, b, c, z))
+    shape = r.shape
+    r, b, c, z = (v.ravel() for v in (r, b, c, z))
+    gap = c - r - b
+    bridged = (
+        (np.abs(gap - np.round(gap)) < 0.5 * _STEP)
+        & (z > _LOG_CASE_Z)
+        & (c - b > 3 * _STEP - 1.0)
+        & (c > 3 * _STEP)
+    )
+    out = np.empty(r.size)
+    if np.any(~bridged):
+        k = ~bridged
+        out[k] = _log_pfaff_direct(r[k], b[k], c[k], z[k])
+    if np.any(bridged):
+        k = bridged
+        acc = np.zeros(int(k.sum()))
+        for node, weight in _NODES:
+            acc += weight * _log_pfaff_direct(r[k], b[k], c[k] + node * _STEP, z[k])
+        out[k] = acc
+    return out.reshape(shape)
+
+
+def _q_closed(r: np.ndarray, eps: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``(1 - G)/eps`` from the closed form ``log G`` (:func:`log_pfaff` with
+    ``b = c - eps``), ``eps = a - 1`` away from 0 (1-d arrays).
+
+    Where ``G`` is provably below ``e^-42`` (``a > 1``, horizon long against ``1/(r u)``;
+    :func:`_log_g_bound`) it is taken as 0 without evaluating 2F1.
+    """
+    log_g = np.full(z.shape, -np.inf)
+    with np.errstate(all="ignore"):
+        todo = ~((eps > 0.0) & (_log_g_bound(r, eps, c - eps, z) < _LOG_NEGLIGIBLE))
+        if np.any(todo):
+            k = todo
+            log_g[k] = log_pfaff(r[k], c[k] - eps[k], c[k], z[k])
+        # nothing evaluates: for a > 1, G = E[(1 + u s)^(-r)] over s ~ Beta(a-1, b) has
+        # fallen towards 0
         log_g = np.where(np.isfinite(log_g) | (eps <= 0.0), log_g, -np.inf)
         return np.asarray(-np.expm1(log_g) / eps)
 
@@ -163,11 +268,8 @@ def expected_count(
     short = bound <= _SERIES_RATIO
     if np.any(short):
         q[short] = _q_series(r[short], a[short], c[short], u[short])
-    # the removable singularity a = 1, and Gauss's logarithmic case (c - r - b an integer),
-    # where scipy's transformation to 1 - z loses its digits, are stepped around
-    gap = r - eps
-    near_log = (np.abs(gap - np.round(gap)) < 0.5 * _STEP) & (z > _LOG_CASE_Z) & (a > 4 * _STEP)
-    bridged = ~short & ((np.abs(eps) < 0.5 * _STEP) | near_log)
+    # the removable singularity a = 1 is stepped around
+    bridged = ~short & (np.abs(eps) < 0.5 * _STEP)
     rest = ~short & ~bridged
     if np.any(rest):
         q[rest] = _q_closed(r[rest], eps[rest], c[rest], z[rest])
