@@ -180,7 +180,7 @@ def test_gradient_matches_mpmath_differentiation():
         with mp.workdps(50):
             for i in range(4):
 
-                def total(v, i=i):
+                def total(v, i=i, params=params):
                     p = [mp.mpf(c) for c in params]
                     p[i] = v
                     return mp.fsum(w * ll_mp(p, *row) for w, row in zip(weights, rows, strict=True))
