@@ -49,7 +49,7 @@ def _mpf(params):
 
 
 def ll_mp(params, x, t_x, n):
-    """Paper, eq. 5, and the share of its first branch (P(alive)); the summands from the
+    """The paper's likelihood, and the share of its first branch (P(alive)); the summands from the
     first by the exact ratio of consecutive Beta functions, ``B(a, b+1) = B(a, b) b/(a+b)``."""
     al, be, ga, de = _mpf(params)
     norm = mp.beta(al, be) * mp.beta(ga, de)
@@ -259,7 +259,7 @@ def test_predictions_match_lifetimes_on_a_grid(params):
 
 
 def test_where_lifetimes_distorts_the_likelihood_the_kernel_matches_mpmath():
-    """lifetimes adds 1e-15 to the unnormalised finite sum of eq. 5 before its log: for
+    """lifetimes adds 1e-15 to the unnormalised finite sum of the likelihood before its log: for
     long histories that sum is far below 1e-15 and lifetimes' likelihood is off (for
     (20, 40, 40), a customer who bought at the last occasion and so is alive for certain,
     lifetimes gives P(alive) = 0.005); the kernel agrees with mpmath."""
@@ -447,3 +447,19 @@ def test_parameter_arrays_broadcast_like_a_loop(rng):
         assert together.shape == (draws.shape[1], x.size), name
         for k in range(draws.shape[1]):
             np.testing.assert_allclose(together[k], call(draws[:, k]), rtol=1e-13, err_msg=name)
+
+
+def test_log_gamma_differences_match_mpmath():
+    """``lnGamma(z + e) - lnGamma(z)`` without cancellation (the survival sums near
+    gamma = 1 rest on it), against mpmath at 50 digits."""
+    from clvkit.models._kernels.gammaratio import lgamma_diff
+
+    zs = (1e-3, 0.5, 1.0, 3.7, 15.9, 16.0, 100.0, 1e3, 1e5)
+    es = (-0.9, -1e-3, -1e-9, 0.0, 1e-12, 1e-6, 1e-3, 0.3, 1.0, 7.0, 99.0, 1e3, 1e5)
+    z, e = (np.array(v) for v in zip(*itertools.product(zs, es), strict=True))
+    e = np.where(e < 0, e * z, e)  # keep z + e > 0
+    ours = lgamma_diff(z, e)
+    with mp.workdps(50):
+        for zi, ei, value in zip(z, e, ours, strict=True):
+            ref = mp.loggamma(mp.mpf(zi) + mp.mpf(ei)) - mp.loggamma(mp.mpf(zi))
+            assert value == pytest.approx(float(ref), rel=1e-13, abs=1e-15 * abs(ei)), (zi, ei)

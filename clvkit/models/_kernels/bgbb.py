@@ -11,8 +11,9 @@ In the protocol's terms (:mod:`clvkit.models._kernels.protocol`): ``x`` is the n
 occasions with a purchase among ``1..n``, ``t_x`` the last of them (0 if none) and
 ``T = n``; horizons count future occasions. All three are whole numbers.
 
-Likelihood (paper, eq. 5). The customer was either alive at all ``n`` occasions, or alive
-for exactly ``t_x + i`` of them (``i = 0 .. n - t_x - 1``) and dead from the next::
+Likelihood (as derived in the paper). The customer was either alive at all ``n``
+occasions, or alive for exactly ``t_x + i`` of them (``i = 0 .. n - t_x - 1``) and dead
+from the next::
 
     L = B(alpha+x, beta+n-x)/B(alpha, beta) * B(gamma, delta+n)/B(gamma, delta)
         + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
@@ -133,7 +134,7 @@ def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) 
 def loglik_derivatives(
     params: np.ndarray, data: BGBBData, order: int = 1
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
-    """Total weighted log-likelihood (paper, eq. 5) and its gradient in
+    """Total weighted log-likelihood (the paper's likelihood) and its gradient in
     ``(alpha, beta, gamma, delta)``; the Hessian is left to the fitting driver (``None``).
 
     On the grid of distinct ``x`` by occasions ``s = 0..n_max``, the summands' log values
@@ -338,17 +339,17 @@ def _alive_all(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, n: np.ndarray
 
 
 def loglik_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """Log-likelihood of each history (paper, eq. 5), broadcast over params."""
+    """Log-likelihood of each history (the paper's likelihood), broadcast over params."""
     return _on_distinct_rows(_loglik_rows_all, params, x, t_x, T)
 
 
 def probability_alive(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """P(alive at occasion n | x, t_x, n) = A(x, n) / L (the first branch of eq. 5 over the
+    """P(alive at occasion n | x, t_x, n) = A(x, n) / L (the first branch of the likelihood over the
     likelihood, by Bayes' theorem).
 
-    The paper's eq. 11 gives the probability of being alive at the *next* occasion
+    The paper's P(alive) is the probability of being alive at the *next* occasion
     ``n + 1``, which is this times ``E[1 - theta | alive at n] = (delta+n)/(gamma+delta+n)``;
     the protocol's convention is alive at ``T = n``, so that the future from ``n`` on is
     :func:`expected_purchases_alive`.
@@ -456,7 +457,7 @@ def probability_n_purchases_alive(
 
 # -- a customer just acquired --------------------------------------------------------------
 def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
-    """E[X(t)] over the first ``t`` occasions (paper, eq. 8)::
+    """E[X(t)] over the first ``t`` occasions (the paper's expression for E[X(n)])::
 
         alpha/(alpha+beta) * delta/(gamma-1)
         * [1 - Gamma(gamma+delta) Gamma(1+delta+t) / (Gamma(gamma+delta+t) Gamma(1+delta))]
