@@ -330,12 +330,12 @@ def test_loglik_and_p_alive_match_mpmath_on_extremes():
 
 @pytest.mark.slow
 def test_expectations_match_mpmath_on_extremes():
-    """A seeded sample of 300 cells of parameters x history x horizon (horizons 0.1, 10,
-    1000), and of 150 parameter set x horizon cells for the new customer."""
+    """A seeded sample of 200 cells of parameters x history x horizon (horizons 0.1, 10,
+    1000), and of 100 parameter set x horizon cells for the new customer."""
     rng = np.random.default_rng(11)
     grid = _param_grid()
     cells = list(itertools.product(range(len(grid)), range(len(HISTORIES)), (0.1, 10.0, 1000.0)))
-    for k in rng.choice(len(cells), size=300, replace=False):
+    for k in rng.choice(len(cells), size=200, replace=False):
         gi, hi, t = cells[k]
         params, (x, _, T) = grid[gi], HISTORIES[hi]
         ours = float(mbgnbd.expected_purchases_alive(params, x, T, t))
@@ -343,7 +343,7 @@ def test_expectations_match_mpmath_on_extremes():
         assert np.isfinite(ours)
         assert ours == pytest.approx(ref, rel=1e-8), (params, x, T, t)
     new_cells = list(itertools.product(range(len(grid)), (0.1, 10.0, 1000.0)))
-    for k in rng.choice(len(new_cells), size=150, replace=False):
+    for k in rng.choice(len(new_cells), size=100, replace=False):
         gi, t = new_cells[k]
         ours = float(mbgnbd.expected_purchases_new(grid[gi], t))
         assert ours == pytest.approx(float(expected_new_mp(grid[gi], t)), rel=1e-8), (grid[gi], t)
@@ -359,10 +359,10 @@ def test_new_customer_probabilities_match_mpmath():
             for n, t in itertools.product((0, 1, 7, 60), (0.5, 39.0, 1000.0)):
                 ours = float(mbgnbd.probability_n_purchases_new(params, n, t))
                 assert ours == pytest.approx(float(pmf_new_mp(params, n, t)), rel=1e-8, abs=1e-290)
-            for t in (0.0, 2.0, 52.0, 1000.0):
+            for t in (0.0, 52.0, 1000.0):
                 ours = float(mbgnbd.probability_alive_new(params, t))
                 assert ours == pytest.approx(float(alive_new_quad(params, t)), rel=1e-9)
-            for t1, t2 in ((0.0, 0.0), (0.0, 3.0), (5.0, 6.0), (39.0, 78.0), (10.0, 1000.0)):
+            for t1, t2 in ((0.0, 3.0), (5.0, 6.0), (10.0, 1000.0)):
                 ours = float(mbgnbd.probability_purchase_new(params, t1, t2))
                 assert ours == pytest.approx(
                     float(purchase_new_quad(params, t1, t2)), rel=1e-8, abs=1e-15

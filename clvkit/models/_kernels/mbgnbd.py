@@ -477,7 +477,11 @@ def probability_purchase_new(
     log_second = r * (np.log(alpha) - np.log(alpha + (t2 - t1))) + log_pfaff(
         r, b + 1.0, a + b + 1.0, y
     )
-    p = b / (a + b) * np.exp(log_first) * -np.expm1(np.minimum(log_second - log_first, 0.0))
+    with np.errstate(invalid="ignore"):
+        drop = np.minimum(log_second - log_first, 0.0)
+    # where even S(t1) underflows the probability is 0
+    drop = np.where(np.isfinite(log_first), drop, 0.0)
+    p = b / (a + b) * np.exp(log_first) * -np.expm1(drop)
     return np.asarray(np.clip(p, 0.0, 1.0))
 
 
