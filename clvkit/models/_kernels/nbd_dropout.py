@@ -108,26 +108,31 @@ def _log_g_bound(r: np.ndarray, eps: np.ndarray, b: np.ndarray, z: np.ndarray) -
 
 def _small_argument_series(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, y: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """The Gauss series of 2F1(a, b; c; y) for small ``y`` (1-d arrays), any real ``c``
-    off the non-positive integers (scipy's 2F1 is not for negative ``c``)."""
+    off the non-positive integers (scipy's 2F1 is not for negative ``c``), and the
+    largest absolute term (what the sum's rounding error scales with)."""
     total = np.ones_like(y)
     term = np.ones_like(y)
+    largest = np.ones_like(y)
     idx = np.arange(y.size)
     for n in range(_NEAR_ONE_TERMS):
         ti = term[idx] * (a[idx] + n) * (b[idx] + n) / ((c[idx] + n) * (n + 1)) * y[idx]
         term[idx] = ti
         total[idx] += ti
+        largest[idx] = np.maximum(largest[idx], np.abs(ti))
         # past the largest term (ratio below 1/2) and negligible: done
         ratio = np.abs((a[idx] + n + 1) * (b[idx] + n + 1) / ((c[idx] + n + 1) * (n + 2)) * y[idx])
         done = (ratio < 0.5) & (np.abs(ti) <= 1e-17 * np.abs(total[idx]))
         idx = idx[~done]
         if idx.size == 0:
             break
-    return total
+    return total, largest
 
 
-def _log_pfaff_near_one(r: np.ndarray, e: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _log_pfaff_near_one(
+    r: np.ndarray, e: np.ndarray, c: np.ndarray, z: np.ndarray, strict: bool = True
+) -> np.ndarray:
     """``log[(1-z)^r 2F1(r, b; c; z)]``, ``b = c - e``, near ``z = 1`` from Gauss's
     connection formula (1-d arrays). With ``y = 1 - z`` the value is ``T1 + T2``::
 
@@ -137,23 +142,26 @@ def _log_pfaff_near_one(r: np.ndarray, e: np.ndarray, c: np.ndarray, z: np.ndarr
     (one term dominates by ``y^|r-e|``), summed in log space with the signs of the gamma
     functions of negative arguments. Both series have the small argument ``y``, where
     nothing overflows; ``r - e`` must not be an integer (the logarithmic case is bridged
-    by :func:`log_pfaff`). Where the terms cancel to fewer than 8 digits the result is
+    by :func:`log_pfaff`). Where the terms cancel to fewer than 10 digits the result is
     NaN.
     """
     y = 1.0 - z
     log_y = np.log1p(-z)
     b = c - e
-    s1 = _small_argument_series(c - r, e, 1.0 + e - r, y)
-    s2 = _small_argument_series(r, b, 1.0 + r - e, y)
+    s1, big1 = _small_argument_series(c - r, e, 1.0 + e - r, y)
+    s2, big2 = _small_argument_series(r, b, 1.0 + r - e, y)
     log_t1 = e * log_y + gammaln(c) + gammaln(r - e) - gammaln(r) - gammaln(b)
     log_t2 = r * log_y + gammaln(c) + gammaln(e - r) - gammaln(c - r) - gammaln(e)
     sign_t1 = gammasgn(r - e) * np.sign(s1)
     sign_t2 = gammasgn(e - r) * gammasgn(c - r) * gammasgn(e) * np.sign(s2)
     top = np.maximum(log_t1, log_t2)
-    total = sign_t1 * np.exp(log_t1 - top) * np.abs(s1) + sign_t2 * np.exp(log_t2 - top) * np.abs(
-        s2
-    )
-    return np.asarray(top + np.log(total))
+    scale1, scale2 = np.exp(log_t1 - top), np.exp(log_t2 - top)
+    total = sign_t1 * scale1 * np.abs(s1) + sign_t2 * scale2 * np.abs(s2)
+    # the rounding error scales with the largest term summed, in either series or between
+    # them; where it could reach 1e-10 of the value (close to the logarithmic case, large
+    # parameters) the result is refused (NaN) and the caller tries another form
+    lost = strict & (np.maximum(scale1 * big1, scale2 * big2) > 1e6 * np.abs(total))
+    return np.asarray(np.where(lost, np.nan, top + np.log(total)))
 
 
 def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -164,8 +172,10 @@ def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray
     keep one sign (``c >= r``) or fall from the first (``(r-c) z <= c/2``), and the
     original elsewhere. Near ``z = 1`` (``z > 0.9``) scipy's 2F1 is called directly and,
     where it overflows (large parameters), Gauss's connection formula takes over
-    (:func:`_log_pfaff_near_one`); below, the repaired 2F1 of
-    :mod:`clvkit.models._kernels.hyp2f1`. The other closed form is the last resort.
+    (:func:`_log_pfaff_near_one`, refused where its terms cancel); below, the repaired 2F1
+    of :mod:`clvkit.models._kernels.hyp2f1`, whose series would need thousands of terms
+    near 1. Then the other closed form, and near 1 the connection formula however much its
+    terms cancel, are the last resorts.
     """
     e = c - b
     L = np.log1p(-z)
@@ -186,14 +196,19 @@ def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray
         if np.any(near):
             k = near
             out[k] = _log_pfaff_near_one(r[k], e[k], c[k], z[k])
-        bad = ~np.isfinite(out)
-        if np.any(bad):  # the other closed form
+        for part, f21 in ((~high, hyp2f1), (high, _scipy_hyp2f1)):
+            bad = part & ~np.isfinite(out)
+            if np.any(bad):  # the other closed form
+                k = bad
+                out[k] = np.where(
+                    euler[k],
+                    r[k] * L[k] + np.log(f21(r[k], b[k], c[k], z[k])),
+                    e[k] * L[k] + np.log(f21(c[k] - r[k], e[k], c[k], z[k])),
+                )
+        bad = ~np.isfinite(out) & high & (e != 0)
+        if np.any(bad):  # the connection formula however much its terms cancel
             k = bad
-            out[k] = np.where(
-                euler[k],
-                r[k] * L[k] + np.log(hyp2f1(r[k], b[k], c[k], z[k])),
-                e[k] * L[k] + np.log(hyp2f1(c[k] - r[k], e[k], c[k], z[k])),
-            )
+            out[k] = _log_pfaff_near_one(r[k], e[k], c[k], z[k], strict=False)
     return out
 
 
@@ -207,6 +222,11 @@ def log_pfaff(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.
     formula divides by zero, is stepped around: the value, smooth in ``c``, is the
     degree-5 polynomial through its values at ``c + k _STEP``, ``k = +/-1, +/-2, +/-3``
     (interpolation error about ``(_STEP d/dc)^6 / 20``).
+
+    Checked against mpmath through MBG/NBD's P(alive) and P(purchase) of a new customer
+    (r, alpha, a, b each in 0.01..100, ages and windows up to 1,000): 4e-9 relative,
+    except where r, a and b are all near 100 and ``z`` near 1, close to the logarithmic
+    case, where values below 1e-190 can be off by up to 5% relative.
     """
     r, b, c, z = np.broadcast_arrays(*_f64(r, b, c, z))
     shape = r.shape
@@ -227,6 +247,10 @@ def log_pfaff(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.
         acc = np.zeros(int(k.sum()))
         for node, weight in _NODES:
             acc += weight * _log_pfaff_direct(r[k], b[k], c[k] + node * _STEP, z[k])
+        lost = ~np.isfinite(acc)
+        if np.any(lost):  # a node failed: the point itself, as well as it goes
+            idx = np.flatnonzero(k)[lost]
+            acc[lost] = _log_pfaff_direct(r[idx], b[idx], c[idx], z[idx])
         out[k] = acc
     return out.reshape(shape)
 
