@@ -116,13 +116,17 @@ def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) 
         np.asarray(weights, np.float64),
     )
     fx, ftx, fn = rows.columns
-    row_x = fx.values[fx.codes].astype(np.int64)
-    row_n = fn.values[fn.codes].astype(np.int64)
+
+    def whole(values: np.ndarray) -> np.ndarray:
+        return np.rint(values).astype(np.int64)
+
+    row_x = whole(fx.values)[fx.codes]
+    row_n = whole(fn.values)[fn.codes]
     return BGBBData(
-        x_values=fx.values.astype(np.int64),
+        x_values=whole(fx.values),
         row_x_code=fx.codes,
         row_x=row_x,
-        row_tx=ftx.values[ftx.codes].astype(np.int64),
+        row_tx=whole(ftx.values)[ftx.codes],
         row_n=row_n,
         row_w=rows.weights,
         n_max=int(row_n.max(initial=0)),
@@ -535,7 +539,7 @@ def simulate(
     occasion alive is drawn, and the purchase occasions (1..n) are returned.
     """
     al, be, ga, de = (float(v) for v in params)
-    n_occ = np.asarray(T, np.float64).astype(np.int64)
+    n_occ = np.rint(np.asarray(T, np.float64)).astype(np.int64)
     size = n_occ.size
     p = rng.beta(al, be, size=size)
     theta = rng.beta(ga, de, size=size)
