@@ -264,7 +264,12 @@ def _q_closed(r: np.ndarray, eps: np.ndarray, c: np.ndarray, z: np.ndarray) -> n
     """
     log_g = np.full(z.shape, -np.inf)
     with np.errstate(all="ignore"):
-        todo = ~((eps > 0.0) & (_log_g_bound(r, eps, c - eps, z) < _LOG_NEGLIGIBLE))
+        # the bound can fall below e^-42 only if (1 + u/2)^(-r) does (u = z/(1-z))
+        todo = np.ones(z.shape, dtype=bool)
+        maybe = (eps > 0.0) & (r * np.log1p(0.5 * z / (1.0 - z)) > -_LOG_NEGLIGIBLE)
+        if np.any(maybe):
+            k = maybe
+            todo[k] = _log_g_bound(r[k], eps[k], c[k] - eps[k], z[k]) >= _LOG_NEGLIGIBLE
         if np.any(todo):
             k = todo
             log_g[k] = log_pfaff(r[k], c[k] - eps[k], c[k], z[k])
