@@ -27,11 +27,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc, betaln, expit, gammaln, polygamma, psi
+from scipy.special import expit, gammaln, polygamma, psi
 
 from clvkit.models._kernels.compress import distinct_keys, factorize
 from clvkit.models._kernels.hyp2f1 import hyp2f1
 from clvkit.models._kernels.linalg import dot as _dot
+from clvkit.models._kernels.nbd_dropout import expected_count, probability_count
 from clvkit.models._kernels.simulation import (
     first_order_statistics,
     last_order_statistic,
@@ -375,19 +376,33 @@ def _given_alive(params: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray
 def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
     """E[X(t)] for a customer just acquired (paper, eq. 9).
 
-    ``(a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]``. Euler's
-    transformation ``2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)`` gives
-    ``(alpha/(alpha+t))^r 2F1(...) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)``, whose upper
-    parameters do not grow with the purchase count when the parameters are updated by a
-    history (:func:`expected_purchases_alive`): the series stays well conditioned for
-    heavy buyers.
-
-    ``a = 1`` is a removable singularity (0/0); within ``_A_NEAR_ONE / 2`` of it the
-    function, smooth in ``a``, is the mean of its values at ``1 -/+ _A_NEAR_ONE``, exact to
-    second order.
+    ``(a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]``, evaluated
+    by :func:`clvkit.models._kernels.nbd_dropout.expected_count` (each form where it is
+    well conditioned, the removable singularity ``a = 1`` bridged) wherever
+    ``a + b > 1``, which every history with a repeat purchase gives after the update of
+    :func:`expected_purchases_alive`. For a new customer with ``a + b <= 1`` the lower
+    parameter ``a + b - 1`` of Euler's form ``(1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)``
+    is not positive and the series is summed directly (:func:`_expected_new`).
     """
     r, alpha, a, b = _unpack(params)
     t = np.asarray(t, np.float64)
+    r, alpha, a, b, t = np.broadcast_arrays(r, alpha, a, b, t)
+    positive = a + b > 1.0
+    if np.all(positive):
+        return expected_count(r, alpha, a, b, t)
+    out = np.empty(r.shape)
+    out[positive] = expected_count(
+        r[positive], alpha[positive], a[positive], b[positive], t[positive]
+    )
+    low = ~positive
+    out[low] = _expected_new_euler(r[low], alpha[low], a[low], b[low], t[low])
+    return out
+
+
+def _expected_new_euler(
+    r: np.ndarray, alpha: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray
+) -> np.ndarray:
+    """Eq. 9 through Euler's form, the band around ``a = 1`` taken as the mean of its edges."""
     near = np.abs(a - 1.0) < 0.5 * _A_NEAR_ONE
     if not np.any(near):
         return _expected_new(r, alpha, a, b, t)
@@ -423,28 +438,11 @@ def probability_n_purchases_new(
     """P(X(t) = n) for a customer acquired at 0 (paper, eq. 8).
 
     ``P(X(t) = n) = B(a, b+n)/B(a, b) NB(n; r, alpha/(alpha+t))
-    + [n > 0] B(a+1, b+n-1)/B(a, b) P(NB(r, alpha/(alpha+t)) >= n)``, where
-    ``NB(j; r, p) = Gamma(r+j)/(Gamma(r) j!) p^r (1-p)^j`` and the bracket of eq. 8 is the
-    negative binomial's upper tail, ``I_{t/(alpha+t)}(n, r)`` (regularised incomplete
-    beta). The Beta-function ratios are evaluated in log space.
+    + [n > 0] B(a+1, b+n-1)/B(a, b) P(NB(r, alpha/(alpha+t)) >= n)``, evaluated by
+    :func:`clvkit.models._kernels.nbd_dropout.probability_count`.
     """
     r, alpha, a, b = _unpack(params)
-    n = np.asarray(n, np.float64)
-    t = np.asarray(t, np.float64)
-    log_p = np.log(alpha) - np.log(alpha + t)  # log of alpha/(alpha+t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_q = np.log(t) - np.log(alpha + t)  # log of t/(alpha+t); -inf at t = 0
-        nb_log = (
-            gammaln(r + n)
-            - gammaln(r)
-            - gammaln(n + 1.0)
-            + r * log_p
-            + np.where(n > 0, n * log_q, 0.0)  # 0 * log(0) = 0 at n = 0
-        )
-        first = np.exp(betaln(a, b + n) - betaln(a, b) + nb_log)
-        tail = betainc(np.maximum(n, 1.0), r, np.exp(log_q))  # P(NB >= n), used where n > 0
-        second = np.exp(betaln(a + 1.0, b + n - 1.0) - betaln(a, b)) * tail
-    return np.asarray(np.where(n > 0, first + second, first))
+    return probability_count(r, alpha, a, b, n, t)
 
 
 def probability_n_purchases_alive(

@@ -48,6 +48,11 @@ from scipy.special import betainc, betaln, expit, gammaln, polygamma, psi
 from clvkit.models._kernels.compress import compress_rows
 from clvkit.models._kernels.linalg import dot as _dot
 from clvkit.models._kernels.nbd_dropout import expected_count, log_pfaff, probability_count
+from clvkit.models._kernels.simulation import (
+    first_order_statistics,
+    last_order_statistic,
+    last_times,
+)
 
 __all__ = [
     "N_PARAMS",
@@ -486,42 +491,6 @@ def probability_purchase_new(
 
 
 # -- simulation ----------------------------------------------------------------------------
-def _order_statistic(
-    rng: np.random.Generator, k: np.ndarray, N: np.ndarray, span: np.ndarray
-) -> np.ndarray:
-    """The ``k``-th of ``N`` uniform order statistics on ``(0, span]``: ``span Beta(k, N-k+1)``
-    (0 where ``k == 0``)."""
-    out = np.zeros(k.size)
-    some = k > 0
-    out[some] = span[some] * rng.beta(k[some], N[some] - k[some] + 1)
-    return out
-
-
-def _first_order_statistics(
-    rng: np.random.Generator, k: np.ndarray, N: np.ndarray, span: np.ndarray
-) -> np.ndarray:
-    """The first ``k`` of ``N`` uniform order statistics on ``(0, span]``, flat.
-
-    From exponential spacings: with ``S_1 .. S_(N+1)`` i.i.d. Exp(1), the ``j``-th order
-    statistic is ``span (S_1 + ... + S_j) / (S_1 + ... + S_(N+1))``; only the first ``k``
-    spacings are drawn one by one, the rest as one ``Gamma(N - k + 1)``.
-    """
-    k = np.asarray(k, np.int64)
-    owner = np.repeat(np.arange(k.size), k)
-    csum = np.cumsum(rng.exponential(size=owner.size))
-    ends = np.cumsum(k)
-    starts = ends - k
-    before = np.zeros(k.size)
-    later = starts > 0
-    before[later] = csum[starts[later] - 1]
-    partial = csum - before[owner]
-    totals = np.zeros(k.size)
-    has = k > 0
-    totals[has] = partial[ends[has] - 1]
-    totals += rng.gamma(shape=(np.asarray(N, np.int64) - k + 1).astype(np.float64))
-    return np.asarray(span[owner] * partial / totals[owner])
-
-
 def simulate(
     rng: np.random.Generator, params: np.ndarray, T: np.ndarray, times: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
@@ -545,9 +514,6 @@ def simulate(
     x = np.minimum(K, N)
     alive = K > N
     if times:
-        flat = _first_order_statistics(rng, x, N, T)
-        t_x = np.zeros(n)
-        has = x > 0
-        t_x[has] = flat[np.cumsum(x)[has] - 1]
-        return x.astype(np.float64), t_x, alive, flat
-    return x.astype(np.float64), _order_statistic(rng, x, N, T), alive, None
+        flat = first_order_statistics(rng, x, N, T)
+        return x.astype(np.float64), last_times(flat, x), alive, flat
+    return x.astype(np.float64), last_order_statistic(rng, x, N, T), alive, None
