@@ -40,14 +40,14 @@ parameter 1 the Gauss series has positive terms whose ratios are below ``z``, an
 branch (which of alpha, beta is ``A``) is chosen per element, so it covers ``alpha >=
 beta``, ``alpha < beta`` and ``alpha == beta`` (``z = 0``, ``G`` elementary) alike.
 
-For ``z <= 1/2`` the series is summed directly (at most ~100 terms, first and second
-derivatives in ``a``, ``c``, ``z`` accumulated alongside). For ``z > 1/2`` (``A`` much
+For ``z <= 4/5`` the series is summed directly (at most ~230 terms, first and second
+derivatives in ``a``, ``c``, ``z`` accumulated alongside). For ``z > 4/5`` (``A`` much
 larger than ``B + tau``) the series converges too slowly, and the transformations to
 ``1 - z`` have poles wherever ``eB`` or ``eA - 1`` is an integer; instead ``G`` is split
-at ``u_s`` where ``z(u_s) = 1/2``: the tail beyond ``u_s`` is the same series at
-``z = 1/2``, and the piece ``tau <= u <= u_s`` is, in ``w = log((B+u)/(A-B))``::
+at ``u_s`` where ``z(u_s) = 4/5``: the tail beyond ``u_s`` is the same series at
+``z = 4/5``, and the piece ``tau <= u <= u_s`` is, in ``w = log((B+u)/(A-B))``::
 
-    (A-B)^-M int_{w0}^{0} exp((1-eB) w - eA log(1+e^w)) dw,
+    (A-B)^-M int_{w0}^{log(1/4)} exp((1-eB) w - eA log(1+e^w)) dw,
 
 a log-concave integrand on a finite interval, integrated by Gauss-Legendre panels laid out
 from its mode (see :func:`_log_concave_nodes`; relative error ~1e-15 against mpmath).
@@ -94,13 +94,14 @@ __all__ = [
 
 N_PARAMS = 4
 
-_Z_SPLIT = 0.5  # the Gauss series is summed directly for z <= this
+_Z_SPLIT = 0.8  # the Gauss series is summed directly for z <= this
 _SERIES_TOL = 1e-17  # stop once the (weighted) terms fall below this times the sum
-_SERIES_MAX_TERMS = 4000  # never reached for z <= 1/2 (a safeguard)
+_SERIES_MAX_TERMS = 4000  # never reached for z <= _Z_SPLIT (a safeguard)
 _GL_N = 16
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
 _DROP_STOP = 42.0  # panels stop where the integrand has fallen by e^-42 from its mode
 _PANEL_MAX = 4.0  # longest panel (in the log-variable)
+_BUDGET0, _BUDGET_SLOPE, _BUDGET_MAX = 1.0, 0.5, 8.0  # log-drop of the integrand per panel
 _CHUNK = 1 << 18  # longest block of the fitting pass; more pairs than this take two passes
 
 
@@ -111,7 +112,7 @@ _SERIES_ROWS = (1, 4, 10)  # rows computed at order 0, 1, 2
 
 
 def _series(a: np.ndarray, c: np.ndarray, z: np.ndarray, order: int) -> np.ndarray:
-    """``2F1(a, 1; c; z) = sum_n (a)_n/(c)_n z^n`` on 1-d arrays, ``0 < a < c``, ``0 <= z <= 1/2``.
+    """``2F1(a, 1; c; z) = sum_n (a)_n/(c)_n z^n`` on 1-d arrays, ``0 < a < c``, ``0 <= z <= 4/5``.
 
     The terms ``T_n = P_n z^n`` (``P_n`` the product of the ratios ``(a+k)/(c+k) < 1``)
     are positive and fall faster than ``z^n``. Derivatives come from the same terms:
@@ -194,7 +195,7 @@ def _series(a: np.ndarray, c: np.ndarray, z: np.ndarray, order: int) -> np.ndarr
         if k % 4 and k > 4 and k < _SERIES_MAX_TERMS:
             continue
         # the tail is below the last term (of the most slowly falling sum: z^(k-1) for
-        # the second z-derivative) times a geometric factor, z <= 1/2; the derivative
+        # the second z-derivative) times a geometric factor, z <= 4/5; the derivative
         # sums carry weights growing like (n log n)^2 at most
         base = (term_v, t1_v, np.maximum(t1_v, t2_v, out=t2_v))[min(order, 2)]
         if order >= 1:
@@ -221,12 +222,15 @@ def _series(a: np.ndarray, c: np.ndarray, z: np.ndarray, order: int) -> np.ndarr
     return out
 
 
-_POLY_TERMS = 240  # longest coefficient table: z**240 < 1e-72 for z <= 1/2
+_POLY_TERMS = 400  # longest coefficient table: z**400 < 1e-38 for z <= 4/5
 _INNER = 4096  # pairs evaluated at once in the fitting pass (temporaries stay in cache)
+_SHIFT_RATIO = 0.35  # a re-centred run of z spans c +/- h with h <= this * (1 - c)
+_SHIFT_MIN = 24  # sums this short are evaluated directly
+_SHIFT_TERMS = 64  # most Taylor terms kept after re-centring
 
 
 def _poly_table(a: float, c: float, order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients of :func:`_series`'s rows as polynomials in ``z`` (``z <= 1/2``).
+    """Coefficients of :func:`_series`'s rows as polynomials in ``z`` (``z <= 4/5``).
 
     The fitting pass meets each exponent pair once per distinct ``x`` with many values of
     ``tau``: there the sum and each derivative is a polynomial in ``z`` whose coefficients
@@ -275,17 +279,70 @@ def _poly_table(a: float, c: float, order: int) -> tuple[np.ndarray, np.ndarray]
     return coef, weight
 
 
-def _poly_eval(coef: np.ndarray, weight: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """The polynomials of :func:`_poly_table` at ``z`` (1-d, all ``<= 1/2``, short enough to
-    stay in cache), to the degree ``max(z)`` needs: one matrix product with the powers."""
+def _degree(weight: np.ndarray, top: float) -> int:
+    """Terms of :func:`_poly_table`'s polynomials needed for ``z <= top``."""
     with np.errstate(under="ignore"):
-        large = np.flatnonzero(weight * float(z.max()) ** np.arange(weight.size) > _SERIES_TOL)
-    N = int(large[-1]) + 2 if large.size else 1
-    powers = np.empty((N, z.size))
+        large = np.flatnonzero(weight * top ** np.arange(weight.size) > _SERIES_TOL)
+    return int(large[-1]) + 2 if large.size else 1
+
+
+def _powers_product(coef: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``coef @ [z^0, z^1, ...]`` for a short 1-d ``z``, without BLAS (whose threads cost more
+    than the arithmetic on a busy machine)."""
+    powers = np.empty((coef.shape[1], z.size))
     powers[0] = 1.0
-    for i in range(1, N):
+    for i in range(1, coef.shape[1]):
         np.multiply(powers[i - 1], z, out=powers[i])
-    return np.asarray(coef[:, :N] @ powers)
+    return np.asarray(np.einsum("rn,nm->rm", coef, powers))
+
+
+def _poly_eval(coef: np.ndarray, weight: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The polynomials of :func:`_poly_table` at ``z`` (1-d, descending, all ``<= 4/5``).
+
+    Near ``z = 4/5`` the series needs ~230 terms. Re-centred at the middle ``c`` of a run of
+    ``z`` of half-width ``h``, a polynomial's Taylor coefficients are
+    ``Q_k = sum_n q_n C(n, k) c^(n-k)`` (positive sums), and they fall like
+    ``(h/(1-c))^k`` (the singularity at ``z = 1``): the runs are cut so that
+    ``h <= 0.35 (1 - c)``, and ~40 terms in ``z - c`` replace the long sum. The runs also
+    keep ``min(z) >= max(z)/2``, so the alternating sum in ``z - c`` cancels little: every
+    row keeps its relative accuracy, however small. Short sums are evaluated directly.
+
+    Returns
+    -------
+    (rows, z.size) array
+    """
+    out = np.empty((coef.shape[0], z.size))
+    rho = _SHIFT_RATIO
+    start = 0
+    while start < z.size:
+        top = float(z[start])
+        lowest = max((top * (1.0 + rho) - 2.0 * rho) / (1.0 - rho), 0.5 * top)
+        stop = int(np.searchsorted(-z, -lowest, side="right"))
+        stop = max(stop, start + 1)
+        run = z[start:stop]
+        N = _degree(weight, top)
+        if N <= _SHIFT_MIN:
+            table, shift = coef[:, :N], 0.0
+        else:
+            low = float(run[-1])
+            shift, half = 0.5 * (top + low), 0.5 * (top - low)
+            n = np.arange(N, dtype=np.float64)[:, None]
+            k = np.arange(min(N, _SHIFT_TERMS), dtype=np.float64)[None, :]
+            with np.errstate(invalid="ignore"):
+                log_b = (
+                    gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(np.maximum(n - k, 0.0) + 1.0)
+                ) + (n - k) * np.log(shift)
+            binom = np.where(n >= k, np.exp(np.where(n >= k, log_b, 0.0)), 0.0)
+            table = np.einsum("rn,nk->rk", coef[:, :N], binom)
+            with np.errstate(under="ignore"):
+                size = np.max(np.abs(table), axis=0) * half ** k[0] * (k[0] + 2.0) ** 2
+            large = np.flatnonzero(size > _SERIES_TOL * table[_F, 0])
+            table = table[:, : int(large[-1]) + 2 if large.size else 1]
+        for first in range(start, stop, _INNER):
+            last = min(first + _INNER, stop)
+            out[:, first:last] = _powers_product(table, z[first:last] - shift)
+        start = stop
+    return out
 
 
 # -- quadrature of log-concave integrands --------------------------------------------------
@@ -299,14 +356,13 @@ def _slopes(
 
 
 def _log_ratio(off: np.ndarray, log_s: np.ndarray, log_t: np.ndarray) -> np.ndarray:
-    """``log((c + e^(y0+off))/(c + e^y0))`` from ``log s`` and ``log t``, ``s = e^y0/(c+e^y0)``.
+    """``log((c + e^(y0+off))/(c + e^y0)) = log(t + s e^off)`` from ``log s`` and ``log t``,
+    ``s = e^y0/(c+e^y0)``, ``t = 1 - s``.
 
-    ``= log(t + s e^off) = log1p(s expm1(off))``; the second form is exact near ``off = 0``,
-    the first is used far below the reference point, where ``s expm1(off)`` nears ``-1``.
+    As ``logaddexp``: since ``s + t = 1`` the larger term is at least ``log(1/2) + min(off,
+    0)``, so the absolute error stays within a few ulps of ``1 + |off|``.
     """
-    near = np.log1p(np.exp(log_s) * np.expm1(np.maximum(off, -1.0)))
-    far = np.logaddexp(log_t, log_s + off)
-    return np.where(off >= -1.0, near, far)
+    return np.asarray(np.logaddexp(log_t, log_s + off))
 
 
 def _log_concave_nodes(
@@ -326,11 +382,12 @@ def _log_concave_nodes(
     sum of logistic densities), so the integrand is unimodal: its mode is found by a
     bracketed Newton iteration (the bracket comes from the logistic bounds), and
     Gauss-Legendre panels of 16 nodes are laid out from the mode towards both ends. Each
-    panel is as long as the local slope and curvature allow for a drop of the integrand
-    by at most ``e^D`` (``D`` 0.5 near the mode, up to 3 in the far tail), and at most 4;
-    panels stop at the interval end or once the integrand has fallen by ``e^-42``. The
-    integrand at the nodes is evaluated relative to its mode, from the offsets, so large
-    ``|k y|`` costs no digits. Against mpmath the relative error is ~1e-15.
+    panel is as long as the local slope and curvature allow for a fall of ``log`` of the
+    integrand by about ``D`` (1 at the mode, growing with the fall so far up to 8 in the far
+    tail, where less relative accuracy is needed), and at most 4; panels stop at the
+    interval end or once the integrand has fallen by ``e^-42``. The integrand at the nodes
+    is evaluated relative to its mode, from the offsets, so large ``|k y|`` costs no digits.
+    Against mpmath the relative error is ~1e-15 (gradients from its moments ~1e-13).
 
     Returns
     -------
@@ -396,7 +453,7 @@ def _log_concave_nodes(
                 break
             o = off[idx]
             gp, gpp = _slopes(mode[idx] + o, k[idx], a[idx], lc1[idx], b[idx], lc2[idx])
-            budget = np.minimum(0.5 + 0.25 * drop(idx, o), 3.0)
+            budget = np.minimum(_BUDGET0 + _BUDGET_SLOPE * drop(idx, o), _BUDGET_MAX)
             with np.errstate(divide="ignore"):
                 h = np.minimum(budget / np.abs(gp), np.sqrt(2.0 * budget / np.abs(gpp)))
             new = o + side * np.minimum(h, _PANEL_MAX)
@@ -452,7 +509,7 @@ def _at(v: np.ndarray, i: np.ndarray) -> np.ndarray:
 def _log_G_series(
     eA: np.ndarray, eB: np.ndarray, A: np.ndarray, B: np.ndarray, tau: np.ndarray, order: int
 ) -> Derivs:
-    """``log G`` for ``A >= B`` and ``z <= 1/2``, derivatives in ``(eA, eB, A, B)``.
+    """``log G`` for ``A >= B`` and ``z <= 4/5``, derivatives in ``(eA, eB, A, B)``.
 
     ``log G = -eA log(A+tau) + (1-eB) log(B+tau) - log M + log 2F1(eA, 1; eA+eB; z)``,
     ``z = (A-B)/(A+tau)``. Returns the value (n,), the gradient (4, n) and the upper
@@ -513,16 +570,22 @@ def _from_series(
     return lG, grad, hess
 
 
+def _split_point(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``u`` where ``z = (A-B)/(A+u)`` is ``_Z_SPLIT``."""
+    return np.asarray((A - B) / _Z_SPLIT - A)
+
+
 def _log_G_split(
     eA: np.ndarray, eB: np.ndarray, A: np.ndarray, B: np.ndarray, tau: np.ndarray, order: int
 ) -> Derivs:
-    """``log G`` for ``A > B`` and ``z > 1/2``: the series tail plus a quadrature piece.
+    """``log G`` for ``A > B`` and ``z > 4/5``: the series tail plus a quadrature piece.
 
-    ``G = G_L + G_T``: ``G_T`` is ``G`` from ``u_s = A - 2B`` (where ``z = 1/2``), by the
-    series; ``G_L = int_tau^{u_s} f du`` with ``f = (A+u)^-eA (B+u)^-eB``, in
-    ``w = log((B+u)/(A-B))`` (``A+u = (A-B)(1+e^w)``, ``B+u = (A-B) e^w``)::
+    ``G = G_L + G_T``: ``G_T`` is ``G`` from ``u_s = (A-B)/z_s - A`` (where ``z = z_s =
+    4/5``), by the series; ``G_L = int_tau^{u_s} f du`` with ``f = (A+u)^-eA (B+u)^-eB``,
+    in ``w = log((B+u)/(A-B))`` (``A+u = (A-B)(1+e^w)``, ``B+u = (A-B) e^w``)::
 
-        G_L = (A-B)^-M int_{w0}^0 exp((1-eB) w - eA log(1+e^w)) dw.
+        G_L = (A-B)^-M int_{w0}^{w_s} exp((1-eB) w - eA log(1+e^w)) dw,
+        w0 = log((B+tau)/(A-B)),  w_s = log((1-z_s)/z_s).
 
     With the limits held fixed, ``d log G_L = E[d log f]`` and
     ``d2 log G_L = E[d2 log f] + Cov[d log f]`` under the density ``f/G_L`` on
@@ -533,10 +596,12 @@ def _log_G_split(
     n = tau.size
     if eA.ndim == eB.ndim == A.ndim == B.ndim == 0:
         # one exponent pair and one (A, B) (a block of the fitting pass): one tail
-        one = np.ones(1)
-        lT, gT, hT = _log_G_series(eA * one, eB * one, A, B, (A - 2.0 * B) * one, order)
+        split = _split_point(A, B) * np.ones(1)
+        coef, weight = _poly_table(float(eA), float(eA + eB), order)
+        S = _poly_eval(coef, weight, (A - B) / (A + split))
+        lT, gT, hT = _from_series(eA, eB, A, B, split, S, order)
     else:
-        split = np.broadcast_to(A - 2.0 * B, tau.shape)
+        split = np.broadcast_to(_split_point(A, B), tau.shape)
         lT, gT, hT = _log_G_series(eA, eB, A, B, split, order)
     eA, eB = np.broadcast_to(eA, tau.shape), np.broadcast_to(eB, tau.shape)
     A, B = np.broadcast_to(A, tau.shape), np.broadcast_to(B, tau.shape)
@@ -544,7 +609,8 @@ def _log_G_split(
     M = eA + eB - 1.0
     w0 = np.log(B + tau) - np.log(d)
     one, zero = np.ones(n), np.zeros(n)
-    elem, w, omega, log_peak = _log_concave_nodes(1.0 - eB, eA, one, zero, one, w0, zero)
+    top = np.full(n, np.log((1.0 - _Z_SPLIT) / _Z_SPLIT))
+    elem, w, omega, log_peak = _log_concave_nodes(1.0 - eB, eA, one, zero, one, w0, top)
     mass = np.bincount(elem, omega, minlength=n)
     log_d = np.log(d)
     lL = -M * log_d + log_peak + np.log(mass)
@@ -583,7 +649,7 @@ def _log_G_local(
     eA: np.ndarray, eB: np.ndarray, A: np.ndarray, B: np.ndarray, tau: np.ndarray, order: int
 ) -> Derivs:
     """``log G`` for ``A >= B`` (scalars or arrays), derivatives in ``(eA, eB, A, B)``:
-    the series where ``z <= 1/2``, the split elsewhere."""
+    the series where ``z <= 4/5``, the split elsewhere."""
     z = (A - B) / (A + tau)
     hard = z > _Z_SPLIT
     if not hard.any():
@@ -765,7 +831,7 @@ def _term_block(params: np.ndarray, x: float, tau: np.ndarray, second: bool, ord
 
     The value is ``u1`` or ``u2`` (see :func:`_exponents`); the gradient and Hessian are
     those of ``log G`` in ``(eA, eB, A, B)`` (:func:`_local_to_params` places them).
-    ``z`` falls as ``tau`` grows, so the entries beyond ``z = 1/2`` (split) form a
+    ``z`` falls as ``tau`` grows, so the entries beyond ``z = 4/5`` (split) form a
     prefix; the rest share one coefficient table (:func:`_poly_table`) and are evaluated
     in cache-sized pieces.
     """
@@ -781,10 +847,11 @@ def _term_block(params: np.ndarray, x: float, tau: np.ndarray, second: bool, ord
         parts.append((slice(0, n_hard), _log_G_split(eA, eB, A, B, tau[:n_hard], order)))
     if n_hard < m:
         coef, weight = _poly_table(float(eA), float(eA + eB), order)
+        S = _poly_eval(coef, weight, z[n_hard:])
         for start in range(n_hard, m, _INNER):
             piece = slice(start, min(start + _INNER, m))
-            S = _poly_eval(coef, weight, z[piece])
-            parts.append((piece, _from_series(eA, eB, A, B, tau[piece], S, order)))
+            S_piece = S[:, start - n_hard : piece.stop - n_hard]
+            parts.append((piece, _from_series(eA, eB, A, B, tau[piece], S_piece, order)))
     for piece, (v, g, h) in parts:
         value[piece] = v
         if grad is not None and g is not None:
