@@ -6,8 +6,10 @@ Reference values:
   analysis" / "Counting your customers" Pareto/NBD benchmark on the 2,357-customer CDNOW
   sample, 39-week calibration period in weeks: r = 0.5534, alpha = 10.5802, s = 0.6061,
   beta = 11.6562, LL = -9595.0.
-- lifetimes 0.11.3 ``ParetoNBDFitter`` at the same parameters (its formulas: Fader, Hardie
-  & Lee 2005 note, eqs. 18-22, 27, 36-37, 41, and note 028, eq. 16).
+- lifetimes 0.11.3 ``ParetoNBDFitter`` at the same parameters (its formulas: Fader &
+  Hardie 2005, "A note on deriving the Pareto/NBD model and related expressions", eqs.
+  18-22, 27, 36-37, 41, and their note "Deriving the conditional PMF of the Pareto/NBD
+  model", eq. 16).
 - mpmath at 30 digits, by direct quadrature of the death-time integral, where lifetimes'
   alternating sums lose digits (see ``test_conditional_pmf_matches_lifetimes``).
 """

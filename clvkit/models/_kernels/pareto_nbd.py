@@ -8,8 +8,9 @@ with a *rate* parameter, ``lambda`` and ``mu`` independent).
 
 The likelihood as two positive terms
 ------------------------------------
-Given ``(lambda, mu)`` the likelihood of a history is (Fader, Hardie & Lee 2005, "A note
-on deriving the Pareto/NBD model and related expressions", eq. 2)::
+Given ``(lambda, mu)`` the likelihood of a history is (Fader & Hardie 2005, "A note on
+deriving the Pareto/NBD model and related expressions", section 3; cited below as "the
+note")::
 
     L(lambda, mu) = lambda^x mu/(lambda+mu) e^{-(lambda+mu) t_x}
                     + lambda^(x+1)/(lambda+mu) e^{-(lambda+mu) T}
@@ -41,9 +42,11 @@ branch (which of alpha, beta is ``A``) is chosen per element, so it covers ``alp
 beta``, ``alpha < beta`` and ``alpha == beta`` (``z = 0``, ``G`` elementary) alike.
 
 For ``z <= 4/5`` the series is summed directly (at most ~230 terms, first and second
-derivatives in ``a``, ``c``, ``z`` accumulated alongside). For ``z > 4/5`` (``A`` much
-larger than ``B + tau``) the series converges too slowly, and the transformations to
-``1 - z`` have poles wherever ``eB`` or ``eA - 1`` is an integer; instead ``G`` is split
+derivatives in ``a``, ``c``, ``z`` accumulated alongside; the fitting pass tabulates the
+coefficients once per distinct ``x`` and re-centres long sums, see :func:`_poly_eval`).
+For ``z > 4/5`` (``A`` much larger than ``B + tau``) the series converges too slowly, and
+the transformation to ``1 - z`` is logarithmic wherever ``eB`` is an integer (``s = 1``
+among others) and loses digits near one; instead ``G`` is split
 at ``u_s`` where ``z(u_s) = 4/5``: the tail beyond ``u_s`` is the same series at
 ``z = 4/5``, and the piece ``tau <= u <= u_s`` is, in ``w = log((B+u)/(A-B))``::
 
@@ -748,10 +751,11 @@ class PNBData:
 
 def _blocks(x: np.ndarray) -> np.ndarray:
     """``[start, stop)`` of the runs of equal values of a sorted array, cut at ``_CHUNK``."""
+    if not x.size:
+        return np.zeros((0, 2), dtype=np.int64)
     edges = np.flatnonzero(np.diff(x)) + 1
     bounds = np.concatenate(([0], edges, [x.size]))
-    pieces = [np.arange(a, b, _CHUNK) for a, b in itertools.pairwise(bounds.tolist())]
-    starts = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    starts = np.concatenate([np.arange(a, b, _CHUNK) for a, b in itertools.pairwise(bounds)])
     stops = np.append(starts[1:], x.size)
     return np.stack([starts, stops], axis=1).astype(np.int64)
 
@@ -1137,7 +1141,7 @@ def _log_bracket(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarr
 
 
 def loglik_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """Log-likelihood of each customer's history (Fader, Hardie & Lee 2005 note, eq. 18;
+    """Log-likelihood of each customer's history (Fader & Hardie 2005 note, eq. 18;
     written as two positive terms, see the module docstring), broadcast over params."""
     r, alpha, s, beta = _unpack(params)
     log_c = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
@@ -1147,7 +1151,7 @@ def loglik_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarra
 def probability_alive(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """P(alive at T | x, t_x, T) (Fader, Hardie & Lee 2005 note, eqs. 36-37).
+    """P(alive at T | x, t_x, T) (Fader & Hardie 2005 note, eqs. 36-37).
 
     The alive branch of the likelihood over the whole:
     ``(alpha+T)^-(r+x) (beta+T)^-s / [s G(r+x, s+1; t_x) + (r+x) G(r+x+1, s; T)]``,
@@ -1176,7 +1180,7 @@ def _expected_alive(
 def expected_purchases_alive(
     params: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray | float
 ) -> np.ndarray:
-    """E[purchases in (T, T+t] | x, T, alive at T] (Fader, Hardie & Lee 2005 note, eq. 41,
+    """E[purchases in (T, T+t] | x, T, alive at T] (Fader & Hardie 2005 note, eq. 41,
     without the P(alive) factor; Schmittlein, Morrison & Colombo 1987, eq. 22).
 
     ``(r+x)/(alpha+T) * (beta+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]/(s-1)``: the posterior
@@ -1188,7 +1192,7 @@ def expected_purchases_alive(
 
 
 def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
-    """E[X(t)] for a customer acquired at 0 (Fader, Hardie & Lee 2005 note, eq. 27):
+    """E[X(t)] for a customer acquired at 0 (Fader & Hardie 2005 note, eq. 27):
     ``r beta/(alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]``."""
     r, alpha, s, beta = _unpack(params)
     return _expected_alive(r, alpha, s, beta, np.asarray(t, dtype=np.float64))
@@ -1279,7 +1283,8 @@ def probability_n_purchases_alive(
 
     Given alive at T the posterior is ``Gamma(r+x, alpha+T) x Gamma(s, beta+T)`` and the
     process is memoryless, so this is the new-customer pmf with parameters
-    ``(r+x, alpha+T, s, beta+T)`` (Fader & Hardie 2006's conditional form); it sums to 1
+    ``(r+x, alpha+T, s, beta+T)`` (the memoryless argument of Fader & Hardie's note
+    "Deriving the conditional PMF of the Pareto/NBD model"); it sums to 1
     over ``n >= 0``.
     """
     r, alpha, s, beta = _unpack(params)
