@@ -1285,19 +1285,25 @@ def probability_n_purchases_alive(
     process is memoryless, so this is the new-customer pmf with parameters
     ``(r+x, alpha+T, s, beta+T)`` (the memoryless argument of Fader & Hardie's note
     "Deriving the conditional PMF of the Pareto/NBD model"); it sums to 1
-    over ``n >= 0``.
+    over ``n >= 0``. With one ``n`` and one ``t`` it is evaluated once per distinct
+    ``(x, T)`` pair.
     """
-    r, alpha, s, beta = _unpack(params)
-    x = np.asarray(x, dtype=np.float64)
-    T = np.asarray(T, dtype=np.float64)
-    return _pmf(
-        r + x,
-        alpha + T,
-        s,
-        beta + T,
-        np.asarray(n, dtype=np.float64),
-        np.asarray(t, dtype=np.float64),
-    )
+    counts = np.asarray(n, dtype=np.float64)
+    horizon = np.asarray(t, dtype=np.float64)
+
+    def pmf(
+        r: np.ndarray,
+        alpha: np.ndarray,
+        s: np.ndarray,
+        beta: np.ndarray,
+        x: np.ndarray,
+        T: np.ndarray,
+    ) -> np.ndarray:
+        return _pmf(r + x, alpha + T, s, beta + T, counts, horizon)
+
+    if counts.ndim == 0 and horizon.ndim == 0:
+        return _per_pair(pmf, _unpack(params), x, T)
+    return pmf(*_unpack(params), np.asarray(x, dtype=np.float64), np.asarray(T, dtype=np.float64))
 
 
 def probability_purchase_new(
