@@ -24,7 +24,16 @@ from clvkit.data import (
     rfm_summary,
 )
 from clvkit.errors import ClvkitError, ConvergenceWarning
-from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, ShiftedBetaGeo, load_model
+from clvkit.models import (
+    BetaGeo,
+    BetaGeoBeta,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    PurchaseModel,
+    ShiftedBetaGeo,
+    load_model,
+)
 from clvkit.value import (
     CLVModel,
     LifecycleRules,
@@ -45,11 +54,14 @@ from clvkit.value.views import (
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBeta",
     "CLVModel",
     "ClvkitError",
     "ConvergenceWarning",
     "GammaGamma",
     "LifecycleRules",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "PurchaseModel",
     "ShiftedBetaGeo",
     "SubscriptionValue",

@@ -57,7 +57,7 @@ def load_cdnow_transactions() -> pd.DataFrame:
     2357
     """
     raw = pd.read_csv(
-        _lifetimes_data_file("CDNOW_sample.txt", "load_cdnow_transactions"),
+        lifetimes_data_file("CDNOW_sample.txt", "load_cdnow_transactions"),
         sep=r"\s+",
         header=None,
         names=["master_id", "customer_id", "date", "quantity", "amount"],
@@ -95,7 +95,7 @@ def load_cdnow_master_transactions() -> pd.DataFrame:
         If the installed ``lifetimes`` lacks the file.
     """
     raw = pd.read_csv(
-        _lifetimes_data_file("CDNOW_master.txt", "load_cdnow_master_transactions"),
+        lifetimes_data_file("CDNOW_master.txt", "load_cdnow_master_transactions"),
         sep=r"\s+",
         header=0,
         names=["customer_id", "date", "quantity", "amount"],
@@ -116,7 +116,7 @@ def _tidy(raw: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _lifetimes_data_file(name: str, caller: str) -> Path:
+def lifetimes_data_file(name: str, caller: str) -> Path:
     """Path of a data file inside the installed ``lifetimes``, without importing it."""
     spec = importlib.util.find_spec("lifetimes")
     if spec is None or not spec.submodule_search_locations:

@@ -8,8 +8,11 @@ and the contract tests.
 
 from clvkit.models.base import BaseModel, FitDiagnostics, check_is_fitted, clone
 from clvkit.models.beta_geo import BetaGeo
+from clvkit.models.beta_geo_beta import BetaGeoBeta
 from clvkit.models.contractual import ContractualModel
 from clvkit.models.gamma_gamma import GammaGamma
+from clvkit.models.modified_beta_geo import ModifiedBetaGeo
+from clvkit.models.pareto_nbd import ParetoNBD
 from clvkit.models.persistence import load_model, model_kinds
 from clvkit.models.purchase import MixingDistribution, PurchaseModel, purchase_model_of
 from clvkit.models.shifted_beta_geo import ShiftedBetaGeo
@@ -17,10 +20,13 @@ from clvkit.models.shifted_beta_geo import ShiftedBetaGeo
 __all__ = [
     "BaseModel",
     "BetaGeo",
+    "BetaGeoBeta",
     "ContractualModel",
     "FitDiagnostics",
     "GammaGamma",
     "MixingDistribution",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "PurchaseModel",
     "ShiftedBetaGeo",
     "check_is_fitted",

@@ -83,8 +83,7 @@ def _one_time_buyers() -> str:
     cal, fits, _ = _fits()
     once = cal["frequency"] == 0
     lines = [
-        "| model | customers | mean P(alive) | expected value | potential value | "
-        "value at risk |",
+        "| model | customers | mean P(alive) | expected value | potential value | value at risk |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, model in fits.items():

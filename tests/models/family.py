@@ -32,6 +32,14 @@ class Reference:
 PURCHASE_MODELS: dict[str, Reference] = {
     # Fader, Hardie & Lee (2005), "Counting your customers the easy way", CDNOW, weeks
     "BetaGeo": Reference({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}),
+    # MBG/NBD fitted on the same CDNOW calibration (lifetimes 0.11.3 and clvkit agree)
+    "ModifiedBetaGeo": Reference({"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}),
+    # Fader, Hardie & Lee (2005), "RFM and CLV" / "Counting your customers", Pareto/NBD
+    "ParetoNBD": Reference({"r": 0.5534, "alpha": 10.5802, "s": 0.6061, "beta": 11.6562}),
+    # Fader, Hardie & Shang (2010), the donations cohort; occasions instead of weeks
+    "BetaGeoBeta": Reference(
+        {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}, T_low=4, T_high=12
+    ),
 }
 
 SPEND_MODELS: dict[str, dict[str, float]] = {
