@@ -281,6 +281,11 @@ class GammaGamma(BaseModel):
         """Expected spend at parameter vectors ``(3, d)``: shape ``(d, n)`` (no checks)."""
         return gammagamma.expected_spend(params.reshape(3, -1, 1), x, m)
 
+    def _spend_terms_at(self, params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(intercept, slope)`` of the expected spend ``intercept + slope * m`` at
+        parameter vectors ``(3, d)`` for repeat-purchase counts ``x`` (n,): each (d, n)."""
+        return gammagamma.expected_spend_terms(params.reshape(3, -1, 1), x)
+
     @staticmethod
     def _check_draws_q(params: np.ndarray, x: np.ndarray, caller: str) -> None:
         """Refuse draws with ``q <= 1`` when customers without a repeat purchase need the

@@ -948,6 +948,32 @@ class PurchaseModel(BaseModel):
                     "for some customers; shorten the horizon."
                 )
 
+    # -- evaluation at parameter vectors (for intervals built above the models) -----------
+    def _p_alive_at(
+        self, params: np.ndarray, cb: CustomerBlock, *, per_triple: bool = False
+    ) -> np.ndarray:
+        """P(alive) of the customers of ``cb`` at parameter vectors ``(k, d)``: (d, B), or
+        (d, t) per distinct history with ``per_triple`` (evaluated once per history)."""
+        k = params.shape[0]
+        p = np.asarray(
+            self.kernel.probability_alive(
+                params.reshape(k, -1, 1), cb.triple_x, cb.triple_t_x, cb.triple_T
+            )
+        )
+        return p if per_triple else p[:, cb.triple]
+
+    def _alive_curve_at(
+        self, params: np.ndarray, x: np.ndarray, T: np.ndarray, ends: np.ndarray
+    ) -> np.ndarray:
+        """Expected purchases while alive over ``(T, T + ends[j]]`` at parameter vectors
+        ``(k, d)`` for histories ``(x, T)`` of shape (m,): (d, m, len(ends))."""
+        k = params.shape[0]
+        return np.asarray(
+            self.kernel.expected_purchases_alive(
+                params.reshape(k, -1, 1, 1), x[:, None], T[:, None], ends[None, :]
+            )
+        )
+
     # -- a customer just acquired -----------------------------------------------------------
     def expected_purchases_new_customer(
         self,

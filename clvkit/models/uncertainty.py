@@ -214,9 +214,10 @@ class ParameterBlock:
 class Plan:
     """Parameter configurations at which a prediction is evaluated, and how to read them.
 
-    For ``"delta"``, configuration 0 is the estimate and configuration ``1 + j`` moves the
-    ``j``-th log-parameter (over all blocks, in order) by :data:`STEP`; ``log_cov`` is the
-    covariance of all log-parameters. For draws, configuration ``i`` is draw ``i``.
+    For ``"delta"``, configuration ``j`` moves the ``j``-th log-parameter (over all blocks,
+    in order) by :data:`STEP` (the estimate itself is the point prediction, computed
+    anyway); ``log_cov`` is the covariance of all log-parameters. For draws,
+    configuration ``i`` is draw ``i``.
     """
 
     method: str
@@ -235,6 +236,37 @@ class Plan:
     def z(self) -> float:
         return float(ndtri(0.5 + 0.5 * self.level))
 
+    def block_cov(self, name: str = "") -> np.ndarray:
+        """The covariance of one block's log-parameters (delta method)."""
+        assert self.log_cov is not None
+        offset = 0
+        for b in self.blocks:
+            k = b.params.shape[0]
+            if b.name == name:
+                return self.log_cov[offset : offset + k, offset : offset + k]
+            offset += k
+        raise KeyError(name)  # pragma: no cover - callers ask for blocks they built
+
+    def gradient_se(self, gradients: Mapping[str, np.ndarray], ndim: int) -> np.ndarray:
+        """The delta method's standard error on a scale from the gradient of the quantity
+        on that scale (of ``log(q)``, ``logit(q)``) in each block's log-parameters.
+
+        A quantity built from factors that each depend on one model has, on the log
+        scale, the sum of the factors' gradients: products such as spend times discounted
+        purchases need no evaluation at the joint configurations. The blocks are
+        independent, so the variance is the sum of the blocks' quadratic forms. A block's
+        entry may also be its variance already (an array of the point's shape), when
+        several quantities share it: an entry with ``ndim`` dimensions (the quantity's) is a
+        variance, one with ``ndim + 1`` a gradient. Bounds follow from
+        :func:`scaled_bounds`.
+        """
+        var: np.ndarray | None = None
+        for name, grad in gradients.items():
+            part = grad if grad.ndim == ndim else quadratic_form(grad, self.block_cov(name))
+            var = part.copy() if var is None else var + part
+        assert var is not None
+        return np.sqrt(var)
+
     def interval(
         self, point: np.ndarray, values: np.ndarray, scale: str
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +277,8 @@ class Plan:
         point : array of shape S
             The quantity at the estimate.
         values : array of shape (n_configs, *S)
-            The quantity at each configuration.
+            The quantity at each configuration (for the delta method, ``point`` is the
+            base of the forward differences).
         scale : {"log", "logit", "fixed"}
             Where the delta method's normal approximation is applied: ``"log"`` for a
             quantity >= 0, ``"logit"`` for a probability; ``"fixed"`` for a quantity that
@@ -265,33 +298,53 @@ class Plan:
 def delta_interval(
     point: np.ndarray, values: np.ndarray, log_cov: np.ndarray | None, z: float, scale: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The delta-method interval from values at the estimate and at the forward steps.
+    """The delta-method interval from the estimate and the values at the forward steps.
 
-    ``values[0]`` is the quantity at the estimate (evaluated the same way as the steps, so
-    the differences carry no rounding of another code path) and ``values[1 + j]`` with the
-    ``j``-th log-parameter moved by :data:`STEP`.
+    ``values[j]`` is the quantity with the ``j``-th log-parameter moved by :data:`STEP`.
+    The variance of the quantity is ``grad' Sigma grad`` (natural scale), turned into a
+    standard error on ``scale``. The rounding of the point (which may come from another
+    code path than the steps) enters the differences as ``1e-16 / STEP``, far below what
+    matters for an interval.
     """
     assert log_cov is not None
-    grad = values[1:] - values[:1]
+    grad = values - point
     grad /= STEP
-    k = grad.shape[0]
-    var = np.zeros(point.shape)
-    for i in range(k):
-        acc = log_cov[i, i] * grad[i]
-        for j in range(i + 1, k):
-            if log_cov[i, j] != 0.0:
-                acc = acc + (2.0 * log_cov[i, j]) * grad[j]
-        var += grad[i] * acc
-    se = np.sqrt(np.maximum(var, 0.0))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    se = np.sqrt(quadratic_form(grad, log_cov))
+    with np.errstate(divide="ignore", invalid="ignore"):
         if scale == "log":
-            spread = np.exp(z * se / point)
-            lower = np.where(point > 0, point / spread, point)
-            upper = np.where(point > 0, point * spread, point)
+            se = se / point
+        elif scale == "logit":
+            se = se / (point * (1.0 - point))
+    return scaled_bounds(point, se, z, scale)
+
+
+def quadratic_form(grad: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """``sum_ij grad[i] cov[i, j] grad[j]`` over the leading axis (>= 0), whatever the
+    trailing shape. ``einsum`` rather than a BLAS product: on a busy machine OpenBLAS's
+    worker threads cost far more than this arithmetic (see :mod:`clvkit.models._kernels.linalg`)."""
+    k = grad.shape[0]
+    flat = np.ascontiguousarray(grad).reshape(k, -1)
+    var = np.einsum("ij,ij->j", flat, np.einsum("ik,kj->ij", cov, flat))
+    return np.maximum(var, 0.0).reshape(grad.shape[1:])
+
+
+def scaled_bounds(
+    point: np.ndarray, se: np.ndarray, z: float, scale: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """``point`` moved by ``-/+ z se`` on ``scale`` (``se`` on that scale) and mapped back.
+
+    ``"log"``: ``point * exp(-/+ z se)``; ``"logit"``: ``expit(logit(point) -/+ z se)``. A
+    point on the edge of its range (0, or a probability of 0 or 1) is its own bound.
+    """
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        c = np.exp(z * se)
+        if scale == "log":
+            inside = (point > 0) & np.isfinite(c)
+            lower = np.where(inside, point / c, point)
+            upper = np.where(inside, point * c, point)
         elif scale == "logit":
             q = 1.0 - point
-            c = np.exp(z * se / (point * q))
-            inside = (point > 0) & (q > 0)
+            inside = (point > 0) & (q > 0) & np.isfinite(c)
             lower = np.where(inside, point / (point + q * c), point)
             upper = np.where(inside, point / (point + q / c), point)
         else:  # pragma: no cover - the scales are fixed by the callers
@@ -321,10 +374,11 @@ def make_plan(
         for name in names:
             est = estimates[name]
             k = est.size
+            # column 0: the estimate (what other blocks' steps use), then one step each
             params = np.repeat(est[:, None], k + 1, axis=1)
             params[np.arange(k), np.arange(1, k + 1)] *= math.exp(STEP)
-            index = np.zeros(1 + total, dtype=np.intp)
-            index[1 + offset : 1 + offset + k] = np.arange(1, k + 1)
+            index = np.zeros(total, dtype=np.intp)
+            index[offset : offset + k] = np.arange(1, k + 1)
             blocks.append(ParameterBlock(name, params, index))
             offset += k
         log_cov = np.zeros((total, total))
@@ -333,7 +387,10 @@ def make_plan(
             k = cov.shape[0]
             log_cov[offset : offset + k, offset : offset + k] = cov
             offset += k
-        return Plan("delta", options.level, tuple(blocks), 1 + total, log_cov)
+        if len(blocks) == 1:  # one model: no other block needs the estimate
+            only = blocks[0]
+            blocks = [ParameterBlock(only.name, only.params[:, 1:], np.arange(total))]
+        return Plan("delta", options.level, tuple(blocks), total, log_cov)
     if options.method == "parametric":
         rng = np.random.default_rng(options.random_state)
         blocks = []
@@ -426,7 +483,7 @@ def customer_blocks(
     customer (configurations times horizons).
     """
     n = x.size
-    order = np.lexsort((t_x, T, x))
+    order = _history_order(x, t_x, T)
     size = max(64, CELLS // max(1, width))
     for start in range(0, n, size):
         rows = order[start : start + size]
@@ -452,6 +509,23 @@ def customer_blocks(
             triple_t_x=btx[new_triple],
             triple_T=bT[new_triple],
         )
+
+
+def _history_order(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Positions sorting the customers by ``(x, T, t_x)``: one sort of an integer key
+    built from each column's codes (columns on a lattice are coded in linear time)."""
+    from clvkit.models._kernels.compress import factorize
+
+    fx, fT, ftx = factorize(x), factorize(T), factorize(t_x)
+    kT, ktx = fT.values.size, ftx.values.size
+    if float(fx.values.size) * kT * ktx >= 2.0**62:  # pragma: no cover - astronomically many
+        return np.lexsort((t_x, T, x))
+    key = fx.codes.astype(np.int64)
+    key *= kT
+    key += fT.codes
+    key *= ktx
+    key += ftx.codes
+    return np.argsort(key, kind="stable")
 
 
 def row_chunks(n: int, width: int) -> Iterator[slice]:
