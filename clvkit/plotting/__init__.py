@@ -36,6 +36,11 @@ Value (:mod:`clvkit.plotting.value`):
 - :func:`plot_value_concentration`: share of customers against share of value.
 - :func:`plot_probability_alive_vs_time_since_purchase`: P(alive) against silence.
 
+Cash flows (:mod:`clvkit.plotting.cashflows`):
+
+- :func:`plot_cashflows`: value per step stacked by segment, the interval of the total as
+  a band (a fan chart for cumulative value).
+
 Retention (:mod:`clvkit.plotting.retention`):
 
 - :func:`plot_cohort_heatmap`: a cohort table, unobserved cells in grey, not 0.
@@ -43,6 +48,7 @@ Retention (:mod:`clvkit.plotting.retention`):
 - :func:`plot_retention_comparison`: observed versus modelled share buying, by age.
 """
 
+from clvkit.plotting.cashflows import plot_cashflows
 from clvkit.plotting.comparison import (
     plot_customer_exposure,
     plot_decile_calibration,
@@ -76,6 +82,7 @@ from clvkit.plotting.value import (
 
 __all__ = [
     "plot_calibration_vs_holdout",
+    "plot_cashflows",
     "plot_cohort_heatmap",
     "plot_cohort_retention_curves",
     "plot_cumulative_transactions",
