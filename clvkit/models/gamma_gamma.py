@@ -192,6 +192,53 @@ class GammaGamma(BaseModel):
         moments = gammagamma.moment_start(x, m, w, data)
         return default if moments is None else moments
 
+    def log_likelihood(
+        self,
+        customers: pd.DataFrame | None = None,
+        *,
+        params: Mapping[str, float] | None = None,
+        weights: ArrayLike = None,
+        frequency: ArrayLike = None,
+        monetary_value: ArrayLike = None,
+    ) -> float:
+        """Total log-likelihood of the repeat buyers' mean spend, at the fitted or given
+        parameters (Fader & Hardie 2013, eq. 3); customers without a repeat purchase add
+        nothing.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency`` and ``monetary_value``; or the keyword arrays.
+        params : mapping, optional
+            ``p``, ``q``, ``v`` by name; the fitted parameters by default.
+        weights : array-like, optional
+            Customers each row stands for.
+
+        Returns
+        -------
+        float
+            ``sum_i w_i log L(params | x_i, m_i)`` over the repeat buyers.
+        """
+        caller = "GammaGamma.log_likelihood"
+        rfm = read_rfm(
+            customers,
+            {"frequency": frequency, "monetary_value": monetary_value},
+            need=("frequency", "monetary_value"),
+            caller=caller,
+            positive_monetary=True,
+        )
+        if params is None:
+            values = self._check_fitted()
+        else:
+            values = np.array(self._check_params(params, f"{caller}(params=...)"))
+        w = read_weights(weights, rfm.n, rfm.index)
+        x, m = rfm["frequency"], rfm["monetary_value"]
+        repeat = (x > 0) & (w > 0)
+        if not repeat.any():
+            return 0.0
+        data = gammagamma.prepare(x[repeat], m[repeat], w[repeat])
+        return float(gammagamma.loglik_derivatives(values, data, 0)[0])
+
     def _bootstrap_columns(self) -> tuple[str, ...]:
         return ("frequency", "monetary_value")
 
