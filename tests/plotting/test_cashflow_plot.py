@@ -76,7 +76,7 @@ def test_bad_input_is_refused(flows: pd.DataFrame) -> None:
         ckp.plot_cashflows(flows, column="revenue")
     with pytest.raises(InputError, match="long frame"):
         ckp.plot_cashflows(flows.reset_index())
-    per_customer = flows.iloc[: 31 * 26].copy()
+    per_customer = pd.concat([flows] * 7).iloc[: 31 * 26].copy()
     per_customer.index = pd.MultiIndex.from_arrays(
         [np.repeat(np.arange(31), 26), np.tile(np.arange(1, 27), 31)],
         names=["customer_id", "step"],
