@@ -30,7 +30,8 @@ smooth, slowly varying function of time (it is 1 at the estimate), so 8 nodes re
 the discounted sum of a 52-step horizon to about 1e-12 relative on CDNOW, where the
 parameter uncertainty is largest (12 nodes beyond 64 steps: 1e-8 over 520 steps); the
 horizon's total is exact. Histories whose curve at the estimate vanishes at a node are
-computed exactly.
+computed exactly. Without discounting (a zero rate, or one step) the discounted sum is the
+total, and only the horizon's end is evaluated.
 """
 
 from __future__ import annotations
@@ -106,9 +107,16 @@ class StepCurves:
         n = self.nodes.size
         per_row = d * (n if n < K and not steps else K) + 2 * K
         sub = max(1, CELLS // per_row)
+        # no discounting (every weight but the last is 0): the horizon's end is enough
+        last_only = not steps and not np.any(self.weights[:-1])
         for a in range(0, m, sub):
             b = min(a + sub, m)
             xs, Ts = x[a:b], T[a:b]
+            if last_only:
+                at_end = self.purchase._alive_curve_at(params, xs, Ts, self.ends[-1:])[:, :, 0]
+                total[:, a:b] = at_end
+                disc[:, a:b] = at_end * self.weights[-1]
+                continue
             if n == K:  # every step is a node: nothing to interpolate
                 curve = self.purchase._alive_curve_at(params, xs, Ts, self.ends)
                 total[:, a:b] = curve[:, :, -1]
