@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # ``python benchmarks/run.py``
 
 import numpy as np
 
-from benchmarks import data
+from benchmarks import data, uncertainty
 from clvkit import datasets as ck_datasets
 
 HERE = Path(__file__).resolve().parent
@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"clvkit vs lifetimes, {mode} run; ratio = lifetimes s / clvkit s")
     print(HEADER, flush=True)
     rows = run_plan(mode, args.only)
-    met = targets(rows)
+    rows += uncertainty.run_plan(mode, args.only)  # intervals against the point prediction
+    met = targets(rows) + uncertainty.targets(rows)
     if met:
         print("\ntargets:")
         for t in met:
