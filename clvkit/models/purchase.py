@@ -10,7 +10,10 @@ declares its parameter names and its kernel module (the protocol of
 - the fit pipeline: validate, compress into distinct rows, refuse unidentifiable data,
   start (from a subsample fit on large cohorts), maximise, store the fitted state;
 - the public predictions, with the same names and meaning for every model;
-- horizons as numbers, calendar strings or 1-D arrays of them (one column per horizon).
+- horizons as numbers, calendar strings or 1-D arrays of them (one column per horizon);
+- ``interval=`` on every prediction (delta method, parametric draws, bootstrap), through
+  :mod:`clvkit.models.purchase_intervals` and :mod:`clvkit.models.uncertainty`: a
+  prediction supplies its quantity at a block of parameter vectors, the rest is shared.
 
 Everything above :mod:`clvkit.models` (CLV, evaluation, cohort views, plots, the service)
 talks to this contract and never to a kernel.
@@ -32,17 +35,12 @@ from clvkit._validation import check_rule
 from clvkit.errors import InputError
 from clvkit.models._kernels.compress import distinct_pairs
 from clvkit.models._optimize import maximize
-from clvkit.models.base import BaseModel
 from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+from clvkit.models.purchase_intervals import PurchaseIntervals
 from clvkit.models.uncertainty import (
     DEFAULT_DRAWS,
     CustomerBlock,
-    IntervalOptions,
     ParameterBlock,
-    Plan,
-    customer_blocks,
-    interval_options,
-    make_plan,
     with_bounds,
 )
 
@@ -53,9 +51,6 @@ ArrayLike = object
 #: cohorts with more distinct rows than this start from a fit on a random subsample
 _PRESTART_ROWS = 50_000
 _PRESTART_SAMPLE = 100_000
-#: purchase counts evaluated at a time by the prediction intervals of counts
-_COUNT_BLOCK = 32
-_MAX_COUNT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -102,7 +97,7 @@ class Horizons:
         return self.labels is not None
 
 
-class PurchaseModel(BaseModel):
+class PurchaseModel(PurchaseIntervals):
     """Base of every purchase model: the public predictions over a kernel's formulas.
 
     Subclasses set ``param_names``, ``kernel`` (a module implementing
@@ -520,19 +515,6 @@ class PurchaseModel(BaseModel):
             parts.append(counts[["purchases_prediction_lower", "purchases_prediction_upper"]])
         return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
 
-    def _alive_at(
-        self, block: ParameterBlock, cb: CustomerBlock, t: np.ndarray | float, many: bool
-    ) -> np.ndarray:
-        """Expected purchases while alive of each customer of ``cb`` at the block's
-        parameter vectors, evaluated once per distinct pair: (d, B) or (d, B, m)."""
-        if many:
-            e = self.kernel.expected_purchases_alive(
-                block.stacked(2), cb.pair_x[:, None], cb.pair_T[:, None], t
-            )
-        else:
-            e = self.kernel.expected_purchases_alive(block.stacked(1), cb.pair_x, cb.pair_T, t)
-        return np.asarray(e)[:, cb.pair]
-
     def expected_purchases_if_alive(
         self,
         customers: pd.DataFrame | RFMInput | None = None,
@@ -792,188 +774,6 @@ class PurchaseModel(BaseModel):
             values if ux.size == x.size and _is_identity(inverse) else values[inverse]
         )
 
-    # -- intervals -------------------------------------------------------------------------
-    def _caller(self, method: str) -> str:
-        return f"{type(self).__name__}.{method}"
-
-    @staticmethod
-    def _options(
-        interval: object,
-        method: object,
-        n_draws: object,
-        random_state: object,
-        draws: object,
-        caller: str,
-    ) -> IntervalOptions | None:
-        return interval_options(
-            interval,
-            method=method,
-            n_draws=n_draws,
-            random_state=random_state,
-            draws=draws,
-            caller=caller,
-        )
-
-    @staticmethod
-    def _prediction_level(level: object, caller: str) -> float | None:
-        if level is None:
-            return None
-        if (
-            isinstance(level, bool)
-            or not isinstance(level, int | float | np.floating)
-            or not (0.0 < float(level) < 1.0)
-        ):
-            raise InputError(
-                f"The 'prediction_interval' argument of {caller} must be a probability "
-                f"strictly between 0 and 1 (0.9 for 90 %). Got {level!r} instead."
-            )
-        return float(level)
-
-    def _plan(self, options: IntervalOptions, caller: str) -> tuple[Plan, ParameterBlock]:
-        plan = make_plan(options, {"": self}, caller)
-        return plan, plan.blocks[0]
-
-    def _customer_bounds(
-        self,
-        rfm: RFMInput,
-        point: np.ndarray,
-        options: IntervalOptions,
-        at: Callable[[ParameterBlock, CustomerBlock], np.ndarray],
-        scale: str,
-        caller: str,
-        *,
-        width: int = 1,
-        columns: tuple[str, str] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Bounds of a per-customer quantity: ``at(block, customers)`` gives its values at
-        the plan's parameter vectors, (d, B) or (d, B, m), for one block of customers."""
-        plan, block = self._plan(options, caller)
-        if columns is None:
-            x, t_x, T = self._xtT(rfm)
-        else:  # a quantity of (x, T) only
-            x, T = rfm[columns[0]], rfm[columns[1]]
-            t_x = np.zeros_like(x)
-        lower = np.empty_like(point)
-        upper = np.empty_like(point)
-        for cb in customer_blocks(x, t_x, T, plan.n_configs * max(1, width)):
-            lo, hi = plan.interval(point[cb.rows], at(block, cb), scale)
-            lower[cb.rows] = lo
-            upper[cb.rows] = hi
-        return lower, upper
-
-    def _count_quantiles(
-        self,
-        rfm: RFMInput,
-        h: Horizons,
-        level: float,
-        method: str,
-        n_draws: int,
-        random_state: object,
-        draws: pd.DataFrame | None,
-        caller: str,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Equal-tailed quantiles of the number of purchases in ``(T, T + h]``: (n,) or (n, m).
-
-        The predictive distribution is ``(1 - P(alive)) [k = 0] + P(alive) p(k | alive)``,
-        at the estimate (``method="delta"``) or averaged over the parameter draws. The
-        lower bound is the smallest ``k`` with ``F(k) >= (1 - level) / 2``, the upper the
-        smallest with ``F(k) >= (1 + level) / 2``, so the interval holds at least
-        ``level`` of the probability.
-        """
-        if method == "delta":
-            vectors = self._check_fitted()[:, None]
-        else:
-            options = self._options(0.5, method, n_draws, random_state, draws, caller)
-            assert options is not None
-            vectors = self._plan(options, caller)[1].params
-        horizons = np.atleast_1d(np.asarray(h.values, dtype=np.float64))
-        x, t_x, T = self._xtT(rfm)
-        taus = (0.5 - 0.5 * level, 0.5 + 0.5 * level)
-        lower = np.zeros((x.size, horizons.size))
-        upper = np.zeros((x.size, horizons.size))
-        d = vectors.shape[1]
-        k, _ = vectors.shape
-        stacked1 = vectors.reshape(k, d, 1)
-        stacked2 = vectors.reshape(k, d, 1, 1)
-        for cb in customer_blocks(x, t_x, T, d * _COUNT_BLOCK):
-            pa = np.asarray(
-                self.kernel.probability_alive(stacked1, cb.triple_x, cb.triple_t_x, cb.triple_T)
-            )[:, cb.triple]  # (d, B)
-            for j, t in enumerate(horizons):
-                lo, hi = self._block_count_quantiles(stacked2, pa, cb, float(t), taus)
-                lower[cb.rows, j] = lo
-                upper[cb.rows, j] = hi
-        if not h.many:
-            return lower[:, 0], upper[:, 0]
-        return lower, upper
-
-    def _block_count_quantiles(
-        self,
-        params: np.ndarray,
-        pa: np.ndarray,
-        cb: CustomerBlock,
-        t: float,
-        taus: tuple[float, float],
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Count quantiles for one block of customers, counts taken ``_COUNT_BLOCK`` at a
-        time until every customer's predictive CDF has passed the upper level."""
-        B = cb.rows.size
-        cdf_pair = np.zeros((pa.shape[0], cb.pair_x.size))  # P(N <= k - 1 | alive), per draw
-        found = [np.full(B, -1.0), np.full(B, -1.0)]
-        dead = 1.0 - pa  # (d, B): the dead buy nothing
-        start = 0
-        while True:
-            ks = np.arange(start, start + _COUNT_BLOCK, dtype=np.float64)
-            pmf = np.asarray(
-                self.kernel.probability_n_purchases_alive(
-                    params, ks[None, :], cb.pair_x[:, None], cb.pair_T[:, None], t
-                )
-            )  # (d, pairs, K)
-            cum = cdf_pair[:, :, None] + np.cumsum(pmf, axis=2)
-            cdf_pair = cum[:, :, -1]
-            # predictive CDF of each customer at each k, averaged over the draws: (B, K)
-            F = (dead[:, :, None] + pa[:, :, None] * cum[:, cb.pair, :]).mean(axis=0)
-            for i, tau in enumerate(taus):
-                todo = found[i] < 0
-                reached = F[todo] >= tau - 1e-12
-                hit = reached.any(axis=1)
-                rows = np.flatnonzero(todo)[hit]
-                found[i][rows] = start + np.argmax(reached[hit], axis=1)
-            if (found[1] >= 0).all():
-                return found[0], found[1]
-            start += _COUNT_BLOCK
-            if start > _MAX_COUNT:
-                raise InputError(  # pragma: no cover - needs absurd horizons
-                    f"The purchase-count quantiles need more than {_MAX_COUNT:,} purchases "
-                    "for some customers; shorten the horizon."
-                )
-
-    # -- evaluation at parameter vectors (for intervals built above the models) -----------
-    def _p_alive_at(
-        self, params: np.ndarray, cb: CustomerBlock, *, per_triple: bool = False
-    ) -> np.ndarray:
-        """P(alive) of the customers of ``cb`` at parameter vectors ``(k, d)``: (d, B), or
-        (d, t) per distinct history with ``per_triple`` (evaluated once per history)."""
-        k = params.shape[0]
-        p = np.asarray(
-            self.kernel.probability_alive(
-                params.reshape(k, -1, 1), cb.triple_x, cb.triple_t_x, cb.triple_T
-            )
-        )
-        return p if per_triple else p[:, cb.triple]
-
-    def _alive_curve_at(
-        self, params: np.ndarray, x: np.ndarray, T: np.ndarray, ends: np.ndarray
-    ) -> np.ndarray:
-        """Expected purchases while alive over ``(T, T + ends[j]]`` at parameter vectors
-        ``(k, d)`` for histories ``(x, T)`` of shape (m,): (d, m, len(ends))."""
-        k = params.shape[0]
-        return np.asarray(
-            self.kernel.expected_purchases_alive(
-                params.reshape(k, -1, 1, 1), x[:, None], T[:, None], ends[None, :]
-            )
-        )
-
     # -- a customer just acquired -----------------------------------------------------------
     def expected_purchases_new_customer(
         self,
@@ -1184,24 +984,6 @@ class PurchaseModel(BaseModel):
             "p_active",
             caller,
         )
-
-    def _population_bounds(
-        self,
-        point: float | np.ndarray | pd.Series | pd.DataFrame,
-        at: Callable[[ParameterBlock], np.ndarray],
-        options: IntervalOptions,
-        scale: str,
-        name: str,
-        caller: str,
-    ) -> pd.Series | pd.DataFrame:
-        """Bounds of a quantity that depends on the parameters only (no customers)."""
-        plan, block = self._plan(options, caller)
-        if isinstance(point, pd.Series | pd.DataFrame):
-            values = point.to_numpy(dtype=np.float64)
-        else:
-            values = np.asarray(point, dtype=np.float64)
-        lower, upper = plan.interval(values, np.asarray(at(block)), scale)
-        return with_bounds(point, lower, upper, name)
 
     # -- heterogeneity ----------------------------------------------------------------------
     def mixing_distributions(self) -> dict[str, MixingDistribution]:
