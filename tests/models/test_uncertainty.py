@@ -132,24 +132,22 @@ def test_delta_standard_errors_match_central_differences(fitted, cohort):
     head = cohort.iloc[:300]
     z = float(ndtri(0.95))
     h = _h(fitted, 26)
-    cases = [
-        (lambda m: m.probability_alive(head), "p_alive", "logit"),
-        (lambda m: m.expected_purchases(head, h), "expected_purchases", "log"),
-        (lambda m: m.probability_purchase(head, h), "p_active", "logit"),
-    ]
-    for predict, name, scale in cases:
-        table = {
-            "p_alive": lambda: fitted.probability_alive(head, interval=0.9),
-            "expected_purchases": lambda: fitted.expected_purchases(head, h, interval=0.9),
-            "p_active": lambda: fitted.probability_purchase(head, h, interval=0.9),
-        }[name]()
+    cases = {  # column: (the prediction, its delta-method scale)
+        "p_alive": (lambda m, **kw: m.probability_alive(head, **kw), "logit"),
+        "expected_purchases": (lambda m, **kw: m.expected_purchases(head, h, **kw), "log"),
+        "p_active": (lambda m, **kw: m.probability_purchase(head, h, **kw), "logit"),
+    }
+    for name, (predict, scale) in cases.items():
+        table = predict(fitted, interval=0.9)
         point, upper = table[name].to_numpy(), table[f"{name}_upper"].to_numpy()
-        inside = (point > 1e-12) & (point < 1 - 1e-9) if scale == "logit" else point > 0
         if scale == "log":
+            inside = point > 0
             se = np.log(upper[inside] / point[inside]) / z
-        else:
-            logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
-            se = (logit(upper[inside]) - logit(point[inside])) / z
+        else:  # P(alive) = 1 exactly (no repeat purchase) has no uncertainty
+            inside = (point > 1e-12) & (point < 1 - 1e-9)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logit = np.log(upper / (1 - upper)) - np.log(point / (1 - point))
+            se = logit[inside] / z
         expected = _central_se(fitted, predict, scale)[inside]
         np.testing.assert_allclose(se, expected, rtol=1e-4, atol=1e-10, err_msg=name)
 
