@@ -484,7 +484,7 @@ def customer_blocks(
     """
     n = x.size
     order = _history_order(x, t_x, T)
-    size = max(64, CELLS // max(1, width))
+    size = max(8, CELLS // max(1, width))
     for start in range(0, n, size):
         rows = order[start : start + size]
         bx, btx, bT = x[rows], t_x[rows], T[rows]
@@ -530,7 +530,7 @@ def _history_order(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
 
 def row_chunks(n: int, width: int) -> Iterator[slice]:
     """Slices of ``range(n)`` holding about ``CELLS / width`` rows each."""
-    size = max(64, CELLS // max(1, width))
+    size = max(8, CELLS // max(1, width))
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
 
