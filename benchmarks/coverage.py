@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import subprocess
 import sys
 import time
 import warnings
@@ -179,8 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     result = run(args.cohorts, args.customers, jobs=args.jobs, draws=args.draws)
     seconds = time.perf_counter() - t0
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+    ).stdout.strip()
     result.update(
         {
+            "git_commit": commit,
             "level": LEVEL,
             "holdout_weeks": HOLDOUT,
             "customers_per_cohort": args.customers,

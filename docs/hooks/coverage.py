@@ -23,7 +23,8 @@ def _percent(value: float) -> str:
 def _table(result: dict[str, Any]) -> str:
     low, high = result["target"]
     lines = [
-        f"Run of {result['started']}: {result['fitted']} of {result['cohorts']} cohorts of "
+        f"Run of {result['started']} (commit {result.get('git_commit', '?')}): "
+        f"{result['fitted']} of {result['cohorts']} cohorts of "
         f"{result['customers_per_cohort']:,} customers fitted, nominal level "
         f"{_percent(result['level'])}, target {_percent(low)} to {_percent(high)}; "
         f"{result['parametric_draws']} parametric draws per cohort; "
