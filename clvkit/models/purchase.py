@@ -502,16 +502,18 @@ class PurchaseModel(PurchaseIntervals):
             lower, upper = self._customer_bounds(
                 rfm, values, options, at, "log", caller, width=np.size(h.values)
             )
-            parts.append(with_bounds(point, lower, upper, "expected_purchases"))
+            parts.append(with_bounds(_labelled(point, h), lower, upper, "expected_purchases"))
         else:
             parts.append(
-                with_bounds(point, values, values, "expected_purchases")[["expected_purchases"]]
+                with_bounds(_labelled(point, h), values, values, "expected_purchases")[
+                    ["expected_purchases"]
+                ]
             )
         if predictive is not None:
             lo_count, hi_count = self._count_quantiles(
                 rfm, h, predictive, method, n_draws, random_state, draws, caller
             )
-            counts = with_bounds(point, lo_count, hi_count, "purchases_prediction")
+            counts = with_bounds(_labelled(point, h), lo_count, hi_count, "purchases_prediction")
             parts.append(counts[["purchases_prediction_lower", "purchases_prediction_upper"]])
         return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
 
@@ -585,7 +587,7 @@ class PurchaseModel(PurchaseIntervals):
             width=np.size(h.values),
             columns=(x_name, T_name),
         )
-        return with_bounds(point, lower, upper, "expected_purchases_if_alive")
+        return with_bounds(_labelled(point, h), lower, upper, "expected_purchases_if_alive")
 
     def probability_purchase(
         self,
@@ -657,7 +659,7 @@ class PurchaseModel(PurchaseIntervals):
         lower, upper = self._customer_bounds(
             rfm, values, options, at, "logit", caller, width=np.size(h.values)
         )
-        return with_bounds(point, lower, upper, "p_active")
+        return with_bounds(_labelled(point, h), lower, upper, "p_active")
 
     def probability_n_purchases(
         self,
@@ -744,7 +746,7 @@ class PurchaseModel(PurchaseIntervals):
         lower, upper = self._customer_bounds(
             rfm, values, options, at, "logit", caller, width=np.size(counts)
         )
-        return with_bounds(point, lower, upper, "p_n_purchases")
+        return with_bounds(_labelled(point, labels), lower, upper, "p_n_purchases")
 
     def _per_distinct_xT(
         self,
@@ -1017,6 +1019,14 @@ def purchase_model_of(model: object, caller: str) -> PurchaseModel:
         )
     purchase._check_fitted()
     return purchase
+
+
+def _labelled(point: Any, h: Horizons) -> Any:
+    """Bare arrays of several horizons (or counts) as a frame whose columns are labelled
+    by them, so bounds beside them keep the labels (frames already are)."""
+    if isinstance(point, np.ndarray) and point.ndim == 2 and h.labels is not None:
+        return pd.DataFrame(point, columns=pd.Index(h.labels))
+    return point
 
 
 def _is_identity(inverse: np.ndarray) -> bool:

@@ -216,6 +216,10 @@ def test_every_prediction_takes_an_interval(fitted, cohort):
     arrays = fitted.probability_alive(frequency=x, recency=t_x, T=T, interval=0.9)
     assert list(arrays.columns) == ["p_alive", "p_alive_lower", "p_alive_upper"]
     np.testing.assert_allclose(arrays["p_alive"], results["p_alive"]["p_alive"])
+    several = fitted.expected_purchases(
+        frequency=x, recency=t_x, T=T, horizon=[h, 2 * h], interval=0.9
+    )
+    assert list(several["expected_purchases_upper"].columns) == [h, 2 * h]
     new = {
         "expected_purchases": fitted.expected_purchases_new_customer([h, 2 * h], interval=0.9),
         "p_alive": fitted.probability_alive_new_customer(h, interval=0.9),
