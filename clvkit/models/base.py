@@ -17,7 +17,7 @@ import copy
 import inspect
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -340,6 +340,56 @@ class BaseModel:
             )
         cov = np.linalg.inv(self._information)
         return np.asarray(cov / np.outer(est, est))
+
+    # -- intervals, for any model's predictions -----------------------------------------------
+    def _caller(self, method: str) -> str:
+        return f"{type(self).__name__}.{method}"
+
+    @staticmethod
+    def _options(
+        interval: object,
+        method: object,
+        n_draws: object,
+        random_state: object,
+        draws: object,
+        caller: str,
+    ) -> uncertainty.IntervalOptions | None:
+        return uncertainty.interval_options(
+            interval,
+            method=method,
+            n_draws=n_draws,
+            random_state=random_state,
+            draws=draws,
+            caller=caller,
+        )
+
+    def _plan(
+        self, options: uncertainty.IntervalOptions, caller: str
+    ) -> tuple[uncertainty.Plan, uncertainty.ParameterBlock]:
+        """The parameter configurations of this model alone (one block)."""
+        plan = uncertainty.make_plan(options, {"": self}, caller)
+        return plan, plan.blocks[0]
+
+    def _population_bounds(
+        self,
+        point: float | np.ndarray | pd.Series | pd.DataFrame,
+        at: Callable[[uncertainty.ParameterBlock], np.ndarray],
+        options: uncertainty.IntervalOptions,
+        scale: str,
+        name: str,
+        caller: str,
+    ) -> pd.Series | pd.DataFrame:
+        """``point`` with the bounds of a quantity that depends on the parameters only (a
+        new customer's expectation, a survival curve): ``at(block)`` evaluates it at the
+        block's parameter vectors (``block.stacked(ndim)`` broadcasts them), one row each.
+        Any model gets its intervals this way."""
+        plan, block = self._plan(options, caller)
+        if isinstance(point, pd.Series | pd.DataFrame):
+            values = point.to_numpy(dtype=np.float64)
+        else:
+            values = np.asarray(point, dtype=np.float64)
+        lower, upper = plan.interval(values, np.asarray(at(block)), scale)
+        return uncertainty.with_bounds(point, lower, upper, name)
 
     # -- the bootstrap ----------------------------------------------------------------------
     def _bootstrap_columns(self) -> tuple[str, ...]:

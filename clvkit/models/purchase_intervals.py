@@ -26,11 +26,7 @@ from clvkit.models.uncertainty import (
     CustomerBlock,
     IntervalOptions,
     ParameterBlock,
-    Plan,
     customer_blocks,
-    interval_options,
-    make_plan,
-    with_bounds,
 )
 
 if TYPE_CHECKING:
@@ -65,27 +61,6 @@ class PurchaseIntervals(BaseModel):
             e = self.kernel.expected_purchases_alive(block.stacked(1), cb.pair_x, cb.pair_T, t)
         return np.asarray(e)[:, cb.pair]
 
-    def _caller(self, method: str) -> str:
-        return f"{type(self).__name__}.{method}"
-
-    @staticmethod
-    def _options(
-        interval: object,
-        method: object,
-        n_draws: object,
-        random_state: object,
-        draws: object,
-        caller: str,
-    ) -> IntervalOptions | None:
-        return interval_options(
-            interval,
-            method=method,
-            n_draws=n_draws,
-            random_state=random_state,
-            draws=draws,
-            caller=caller,
-        )
-
     @staticmethod
     def _prediction_level(level: object, caller: str) -> float | None:
         if level is None:
@@ -100,10 +75,6 @@ class PurchaseIntervals(BaseModel):
                 f"strictly between 0 and 1 (0.9 for 90 %). Got {level!r} instead."
             )
         return float(level)
-
-    def _plan(self, options: IntervalOptions, caller: str) -> tuple[Plan, ParameterBlock]:
-        plan = make_plan(options, {"": self}, caller)
-        return plan, plan.blocks[0]
 
     def _customer_bounds(
         self,
@@ -244,21 +215,3 @@ class PurchaseIntervals(BaseModel):
                 params.reshape(k, -1, 1, 1), x[:, None], T[:, None], ends[None, :]
             )
         )
-
-    def _population_bounds(
-        self,
-        point: float | np.ndarray | pd.Series | pd.DataFrame,
-        at: Callable[[ParameterBlock], np.ndarray],
-        options: IntervalOptions,
-        scale: str,
-        name: str,
-        caller: str,
-    ) -> pd.Series | pd.DataFrame:
-        """Bounds of a quantity that depends on the parameters only (no customers)."""
-        plan, block = self._plan(options, caller)
-        if isinstance(point, pd.Series | pd.DataFrame):
-            values = point.to_numpy(dtype=np.float64)
-        else:
-            values = np.asarray(point, dtype=np.float64)
-        lower, upper = plan.interval(values, np.asarray(at(block)), scale)
-        return with_bounds(point, lower, upper, name)
