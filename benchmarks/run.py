@@ -257,7 +257,7 @@ def check(rows: list[dict[str, Any]], mode: str) -> list[str]:
         if row is None or row["ratio"] is None:
             continue
         status = "ok" if row["ratio"] >= floor else "REGRESSION"
-        print(f"  {key:<24} ratio {row['ratio']:7.1f}  floor {floor:6.1f}  {status}")
+        print(f"  {key:<28} ratio {row['ratio']:7.3g}  floor {floor:6.3g}  {status}")
         if row["ratio"] < floor:
             failures.append(key)
     return failures
