@@ -33,7 +33,7 @@ if __package__ in (None, ""):  # ``python benchmarks/run.py``
 
 import numpy as np
 
-from benchmarks import data, tables
+from benchmarks import data, tables, uncertainty
 from clvkit import datasets as ck_datasets
 
 HERE = Path(__file__).resolve().parent
@@ -265,7 +265,7 @@ def check(rows: list[dict[str, Any]], mode: str) -> list[str]:
         if row is None or row["ratio"] is None:
             continue
         status = "ok" if row["ratio"] >= floor else "REGRESSION"
-        print(f"  {key:<24} ratio {row['ratio']:7.1f}  floor {floor:6.1f}  {status}")
+        print(f"  {key:<28} ratio {row['ratio']:7.3g}  floor {floor:6.3g}  {status}")
         if row["ratio"] < floor:
             failures.append(key)
     return failures
@@ -309,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"clvkit vs lifetimes, {mode} run; ratio = lifetimes s / clvkit s")
     print(HEADER, flush=True)
     rows = run_plan(mode, args.only)
-    met = targets(rows)
+    rows += uncertainty.run_plan(mode, args.only)  # intervals against the point prediction
+    met = targets(rows) + uncertainty.targets(rows)
     if met:
         print("\ntargets:")
         for t in met:

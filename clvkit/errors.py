@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "ModelFileError",
     "NotFittedError",
+    "UncertaintyError",
     "UnitError",
 ]
 
@@ -36,6 +37,16 @@ class UnitError(ClvkitError):
 
 class NotFittedError(ClvkitError):
     """A model was asked for predictions or parameters before ``fit``."""
+
+
+class UncertaintyError(ClvkitError):
+    """An interval cannot be computed by the method asked for.
+
+    Raised when the delta method or parametric draws are asked of a model without a usable
+    parameter covariance (built with ``from_params``, or a fit whose observed information
+    is not positive definite), or bootstrap intervals without bootstrap draws. The message
+    says why and which methods still work.
+    """
 
 
 class ModelFileError(ClvkitError):

@@ -17,7 +17,7 @@ import copy
 import inspect
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -25,10 +25,10 @@ import pandas as pd
 from scipy.special import ndtri
 
 from clvkit._time import check_time_unit
-from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
-from clvkit.models import persistence
+from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError, UnitError
+from clvkit.models import persistence, uncertainty
 from clvkit.models._optimize import FitDiagnostics, FitResult
-from clvkit.models.inputs import RFMInput
+from clvkit.models.inputs import RFMInput, read_rfm, read_weights
 
 __all__ = ["BaseModel", "FitDiagnostics", "check_is_fitted", "clone"]
 
@@ -309,6 +309,183 @@ class BaseModel:
             cov = np.linalg.inv(self._information)
         names = list(self.param_names)
         return pd.DataFrame(cov, index=names, columns=names)
+
+    def _log_covariance(self, caller: str) -> np.ndarray:
+        """Covariance of the log-parameters, ``Cov(theta) / outer(theta, theta)``.
+
+        Raises
+        ------
+        clvkit.errors.UncertaintyError
+            If the model has no usable covariance, saying why and what still works.
+        """
+        est = self._check_fitted()
+        name = type(self).__name__
+        still = (
+            "method='bootstrap' still works (draws = model.bootstrap(customers), refitting "
+            "on resampled customers), and so do point predictions (interval=None)."
+        )
+        if self._information is None or self.diagnostics_ is None:
+            raise UncertaintyError(
+                f"{caller}: this {name} has no parameter covariance: it was built with "
+                "from_params (or saved without its fit), so there is no observed information "
+                "to invert. method='delta' and 'parametric' need it; " + still
+            )
+        if not self.diagnostics_.hessian_positive_definite:
+            raise UncertaintyError(
+                f"{caller}: the observed information of this {name} fit is not positive "
+                "definite (diagnostics_.hessian_positive_definite is False: the estimate is "
+                "not a strict maximum, typically a parameter running to a boundary), so the "
+                "estimate has no asymptotic normal distribution. method='delta' and "
+                "'parametric' need one; " + still
+            )
+        cov = np.linalg.inv(self._information)
+        return np.asarray(cov / np.outer(est, est))
+
+    # -- intervals, for any model's predictions -----------------------------------------------
+    def _caller(self, method: str) -> str:
+        return f"{type(self).__name__}.{method}"
+
+    @staticmethod
+    def _options(
+        interval: object,
+        method: object,
+        n_draws: object,
+        random_state: object,
+        draws: object,
+        caller: str,
+    ) -> uncertainty.IntervalOptions | None:
+        return uncertainty.interval_options(
+            interval,
+            method=method,
+            n_draws=n_draws,
+            random_state=random_state,
+            draws=draws,
+            caller=caller,
+        )
+
+    def _plan(
+        self, options: uncertainty.IntervalOptions, caller: str
+    ) -> tuple[uncertainty.Plan, uncertainty.ParameterBlock]:
+        """The parameter configurations of this model alone (one block)."""
+        plan = uncertainty.make_plan(options, {"": self}, caller)
+        return plan, plan.blocks[0]
+
+    def _population_bounds(
+        self,
+        point: float | np.ndarray | pd.Series | pd.DataFrame,
+        at: Callable[[uncertainty.ParameterBlock], np.ndarray],
+        options: uncertainty.IntervalOptions,
+        scale: str,
+        name: str,
+        caller: str,
+    ) -> pd.Series | pd.DataFrame:
+        """``point`` with the bounds of a quantity that depends on the parameters only (a
+        new customer's expectation, a survival curve): ``at(block)`` evaluates it at the
+        block's parameter vectors (``block.stacked(ndim)`` broadcasts them), one row each.
+        Any model gets its intervals this way."""
+        plan, block = self._plan(options, caller)
+        if isinstance(point, pd.Series | pd.DataFrame):
+            values = point.to_numpy(dtype=np.float64)
+        else:
+            values = np.asarray(point, dtype=np.float64)
+        lower, upper = plan.interval(values, np.asarray(at(block)), scale)
+        return uncertainty.with_bounds(point, lower, upper, name)
+
+    # -- the bootstrap ----------------------------------------------------------------------
+    def _bootstrap_columns(self) -> tuple[str, ...]:
+        """The per-customer columns :meth:`fit` reads, which the bootstrap resamples."""
+        raise NotImplementedError  # pragma: no cover - every concrete model defines it
+
+    def bootstrap(
+        self,
+        customers: pd.DataFrame,
+        *,
+        n_draws: int = 200,
+        weights: object = None,
+        random_state: object = None,
+        n_jobs: int = 1,
+    ) -> pd.DataFrame:
+        """Parameters refitted on customers resampled with replacement, one row per draw.
+
+        Pass the result as ``draws=`` with ``method="bootstrap"`` to any prediction with
+        ``interval=``: one set of refits serves every prediction. The model keeps no
+        training data, so the customers it was fitted on are given here.
+
+        The customers are first compressed into distinct rows with summed weights; each
+        draw resamples ``N`` customers (the total weight) with replacement, which is a
+        multinomial draw of weights over the distinct rows, and refits a clone of the model
+        (same hyper-parameters) from the current estimate. A refit that does not converge
+        is left out with a :class:`~clvkit.errors.ConvergenceWarning`.
+
+        Parameters
+        ----------
+        customers : DataFrame
+            The customers the model was fitted on (the columns its ``fit`` reads).
+        n_draws : int, default 200
+            Number of refits (>= 2).
+        weights : array-like, optional
+            Customers each row stands for, as in ``fit``.
+        random_state : int, numpy Generator or None
+            Seed; each draw gets its own child seed, so the draws do not depend on
+            ``n_jobs``.
+        n_jobs : int, default 1
+            Threads refitting in parallel (-1: one per core); the fits spend their time
+            in numpy, which runs outside Python's lock on large cohorts.
+
+        Returns
+        -------
+        DataFrame
+            ``n_draws`` rows (fewer if refits failed) indexed by ``draw``, one column per
+            parameter.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(2000, seed=1)
+        >>> bg = ck.BetaGeo().fit(rfm)
+        >>> draws = bg.bootstrap(rfm, n_draws=20, random_state=0)
+        >>> draws.shape
+        (20, 4)
+        >>> p = bg.probability_alive(rfm, interval=0.9, method="bootstrap", draws=draws)
+        >>> list(p.columns)
+        ['p_alive', 'p_alive_lower', 'p_alive_upper']
+        """
+        caller = f"{type(self).__name__}.bootstrap"
+        uncertainty.interval_options(
+            None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
+        )
+        jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        self._check_hyperparameters()
+        columns = self._bootstrap_columns()
+        rfm = read_rfm(
+            customers,
+            {},
+            need=columns,
+            caller=caller,
+            positive_monetary="monetary_value" in columns,
+        )
+        w = read_weights(weights, rfm.n, rfm.index)
+        rows, row_weights = uncertainty.distinct_rows([rfm[c] for c in columns], w)
+        unit = rfm.time_unit if rfm.time_unit is not None else getattr(self, "time_unit_", None)
+        frame = pd.DataFrame(dict(zip(columns, rows, strict=True)))
+        template = clone(self)
+        if self.is_fitted:
+            template.set_params(initial_params=self.params_.to_dict())
+
+        def refit(resampled: np.ndarray) -> np.ndarray | None:
+            return uncertainty.try_refit(
+                lambda: clone(template).fit(frame, weights=resampled, time_unit=unit)
+            )
+
+        return uncertainty.bootstrap_draws(
+            refit,
+            row_weights,
+            n_draws=int(n_draws),
+            random_state=random_state,
+            n_jobs=jobs,
+            columns=pd.Index(list(self.param_names)),
+            caller=caller,
+        )
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """Estimates with standard errors and ``1 - alpha`` confidence intervals.

@@ -14,6 +14,13 @@ from clvkit.models._kernels import gammagamma
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel
 from clvkit.models.inputs import read_rfm, read_weights
+from clvkit.models.uncertainty import (
+    DEFAULT_DRAWS,
+    interval_options,
+    make_plan,
+    row_chunks,
+    with_bounds,
+)
 
 __all__ = ["GammaGamma"]
 
@@ -185,6 +192,56 @@ class GammaGamma(BaseModel):
         moments = gammagamma.moment_start(x, m, w, data)
         return default if moments is None else moments
 
+    def log_likelihood(
+        self,
+        customers: pd.DataFrame | None = None,
+        *,
+        params: Mapping[str, float] | None = None,
+        weights: ArrayLike = None,
+        frequency: ArrayLike = None,
+        monetary_value: ArrayLike = None,
+    ) -> float:
+        """Total log-likelihood of the repeat buyers' mean spend, at the fitted or given
+        parameters (Fader & Hardie 2013, eq. 3); customers without a repeat purchase add
+        nothing.
+
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency`` and ``monetary_value``; or the keyword arrays.
+        params : mapping, optional
+            ``p``, ``q``, ``v`` by name; the fitted parameters by default.
+        weights : array-like, optional
+            Customers each row stands for.
+
+        Returns
+        -------
+        float
+            ``sum_i w_i log L(params | x_i, m_i)`` over the repeat buyers.
+        """
+        caller = "GammaGamma.log_likelihood"
+        rfm = read_rfm(
+            customers,
+            {"frequency": frequency, "monetary_value": monetary_value},
+            need=("frequency", "monetary_value"),
+            caller=caller,
+            positive_monetary=True,
+        )
+        if params is None:
+            values = self._check_fitted()
+        else:
+            values = np.array(self._check_params(params, f"{caller}(params=...)"))
+        w = read_weights(weights, rfm.n, rfm.index)
+        x, m = rfm["frequency"], rfm["monetary_value"]
+        repeat = (x > 0) & (w > 0)
+        if not repeat.any():
+            return 0.0
+        data = gammagamma.prepare(x[repeat], m[repeat], w[repeat])
+        return float(gammagamma.loglik_derivatives(values, data, 0)[0])
+
+    def _bootstrap_columns(self) -> tuple[str, ...]:
+        return ("frequency", "monetary_value")
+
     # -- predictions ----------------------------------------------------------------------
     def expected_spend(
         self,
@@ -192,26 +249,61 @@ class GammaGamma(BaseModel):
         *,
         frequency: ArrayLike = None,
         monetary_value: ArrayLike = None,
-    ) -> pd.Series | np.ndarray:
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
+    ) -> pd.Series | pd.DataFrame | np.ndarray:
         """Expected value of one future purchase given each customer's spend history.
 
         Fader & Hardie (2013), eq. 5: a credibility-weighted mean of the population mean
         ``p v / (q - 1)`` and the customer's own mean. Customers without a repeat purchase
         get the population mean.
 
+        Parameters
+        ----------
+        customers : DataFrame, optional
+            Columns ``frequency`` and ``monetary_value``.
+        frequency, monetary_value : array-like, optional
+            Instead of ``customers``.
+        interval : float, optional
+            Level of an interval for the parameter uncertainty (0.9 for 90 %): adds
+            ``expected_spend_lower`` and ``expected_spend_upper`` (log scale for the delta
+            method). See the Uncertainty page of the documentation.
+        method : {"delta", "parametric", "bootstrap"}, default "delta"
+            The delta method, draws from the asymptotic normal of the log-parameters, or
+            bootstrap refits passed as ``draws``.
+        n_draws : int, default 1000
+            Parametric draws (>= 2).
+        random_state : int, numpy Generator or None
+            Seed of the parametric draws.
+        draws : DataFrame, optional
+            Bootstrap parameters from :meth:`bootstrap`.
+
         Returns
         -------
-        Series indexed like ``customers``, or (n,) array for array input.
+        Series indexed like ``customers``, or (n,) array for array input; with
+        ``interval``, a DataFrame with the bounds beside.
         """
+        caller = "GammaGamma.expected_spend"
+        options = interval_options(
+            interval,
+            method=method,
+            n_draws=n_draws,
+            random_state=random_state,
+            draws=draws,
+            caller=caller,
+        )
         params = self._check_fitted()
         rfm = read_rfm(
             customers,
             {"frequency": frequency, "monetary_value": monetary_value},
             need=("frequency", "monetary_value"),
-            caller="GammaGamma.expected_spend",
+            caller=caller,
             positive_monetary=True,
         )
-        x = rfm["frequency"]
+        x, m = rfm["frequency"], rfm["monetary_value"]
         q = float(params[1])
         if q <= 1 and np.any(x == 0):
             raise InputError(
@@ -219,8 +311,39 @@ class GammaGamma(BaseModel):
                 f"is infinite; {int(np.count_nonzero(x == 0))} customers without a repeat "
                 "purchase have no finite expected spend. Use a penalizer or more data."
             )
-        values = gammagamma.expected_spend(params, x, rfm["monetary_value"])
-        return rfm.wrap(values, "expected_spend")
+        values = gammagamma.expected_spend(params, x, m)
+        point = rfm.wrap(values, "expected_spend")
+        if options is None:
+            return point
+        plan = make_plan(options, {"": self}, caller)
+        block = plan.blocks[0]
+        self._check_draws_q(block.params, x, caller)
+        lower, upper = np.empty_like(values), np.empty_like(values)
+        for rows in row_chunks(x.size, plan.n_configs):
+            at = gammagamma.expected_spend(block.stacked(1), x[rows], m[rows])
+            lower[rows], upper[rows] = plan.interval(values[rows], at, "log")
+        return with_bounds(point, lower, upper, "expected_spend")
+
+    def _expected_spend_at(self, params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """Expected spend at parameter vectors ``(3, d)``: shape ``(d, n)`` (no checks)."""
+        return gammagamma.expected_spend(params.reshape(3, -1, 1), x, m)
+
+    def _spend_terms_at(self, params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(intercept, slope)`` of the expected spend ``intercept + slope * m`` at
+        parameter vectors ``(3, d)`` for repeat-purchase counts ``x`` (n,): each (d, n)."""
+        return gammagamma.expected_spend_terms(params.reshape(3, -1, 1), x)
+
+    @staticmethod
+    def _check_draws_q(params: np.ndarray, x: np.ndarray, caller: str) -> None:
+        """Refuse draws with ``q <= 1`` when customers without a repeat purchase need the
+        population mean spend ``p v / (q - 1)``, which is then infinite."""
+        bad = params[1] <= 1.0
+        if bad.any() and np.any(x == 0):
+            raise InputError(
+                f"{caller}: {int(bad.sum())} of {bad.size} parameter draws have q <= 1, where "
+                "the population mean spend of customers without a repeat purchase is "
+                "infinite; refit with GammaGamma(q_constraint=True)."
+            )
 
     def mean_spend(self) -> float:
         """Population mean value of a purchase, ``p v / (q - 1)`` (infinite if q <= 1)."""

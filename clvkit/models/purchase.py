@@ -10,7 +10,10 @@ declares its parameter names and its kernel module (the protocol of
 - the fit pipeline: validate, compress into distinct rows, refuse unidentifiable data,
   start (from a subsample fit on large cohorts), maximise, store the fitted state;
 - the public predictions, with the same names and meaning for every model;
-- horizons as numbers, calendar strings or 1-D arrays of them (one column per horizon).
+- horizons as numbers, calendar strings or 1-D arrays of them (one column per horizon);
+- ``interval=`` on every prediction (delta method, parametric draws, bootstrap), through
+  :mod:`clvkit.models.purchase_intervals` and :mod:`clvkit.models.uncertainty`: a
+  prediction supplies its quantity at a block of parameter vectors, the rest is shared.
 
 Everything above :mod:`clvkit.models` (CLV, evaluation, cohort views, plots, the service)
 talks to this contract and never to a kernel.
@@ -32,8 +35,14 @@ from clvkit._validation import check_rule
 from clvkit.errors import InputError
 from clvkit.models._kernels.compress import distinct_pairs
 from clvkit.models._optimize import maximize
-from clvkit.models.base import BaseModel
 from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+from clvkit.models.purchase_intervals import PurchaseIntervals
+from clvkit.models.uncertainty import (
+    DEFAULT_DRAWS,
+    CustomerBlock,
+    ParameterBlock,
+    with_bounds,
+)
 
 __all__ = ["Horizons", "MixingDistribution", "PurchaseModel", "purchase_model_of"]
 
@@ -88,7 +97,7 @@ class Horizons:
         return self.labels is not None
 
 
-class PurchaseModel(BaseModel):
+class PurchaseModel(PurchaseIntervals):
     """Base of every purchase model: the public predictions over a kernel's formulas.
 
     Subclasses set ``param_names``, ``kernel`` (a module implementing
@@ -267,6 +276,9 @@ class PurchaseModel(BaseModel):
         )
         return self
 
+    def _bootstrap_columns(self) -> tuple[str, ...]:
+        return self.columns
+
     def _arrays(self, frequency: object, recency: object, T: object) -> dict[str, object]:
         return dict(zip(self.columns, (frequency, recency, T), strict=True))
 
@@ -345,7 +357,12 @@ class PurchaseModel(BaseModel):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
-    ) -> pd.Series | np.ndarray:
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
+    ) -> pd.Series | pd.DataFrame | np.ndarray:
         """P(alive): the probability each customer has not silently churned by T.
 
         Parameters
@@ -354,14 +371,42 @@ class PurchaseModel(BaseModel):
             Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
         frequency, recency, T : array-like, optional
             Instead of ``customers``.
+        interval : float, optional
+            Level of an interval for the parameter uncertainty (0.9 for 90 %): adds the
+            columns ``p_alive_lower`` and ``p_alive_upper`` (logit scale for the delta
+            method). See the Uncertainty page of the documentation.
+        method : {"delta", "parametric", "bootstrap"}, default "delta"
+            How the interval is computed: the delta method, draws from the asymptotic
+            normal of the log-parameters, or bootstrap refits passed as ``draws``.
+        n_draws : int, default 1000
+            Parametric draws (>= 2).
+        random_state : int, numpy Generator or None
+            Seed of the parametric draws.
+        draws : DataFrame, optional
+            Bootstrap parameters from :meth:`bootstrap` (with ``method="bootstrap"``).
 
         Returns
         -------
-        Series indexed like ``customers`` (name ``p_alive``), or (n,) array for arrays.
+        Series indexed like ``customers`` (name ``p_alive``), or (n,) array for arrays; with
+        ``interval``, a DataFrame with the three columns.
         """
+        caller = self._caller("probability_alive")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_alive")
         params = self._fitted_for(rfm)
-        return rfm.wrap(self.kernel.probability_alive(params, *self._xtT(rfm)), "p_alive")
+        values = self.kernel.probability_alive(params, *self._xtT(rfm))
+        point = rfm.wrap(values, "p_alive")
+        if options is None:
+            return point
+
+        def at(block: ParameterBlock, cb: CustomerBlock) -> np.ndarray:
+            p = self.kernel.probability_alive(
+                block.stacked(1), cb.triple_x, cb.triple_t_x, cb.triple_T
+            )
+            return np.asarray(p)[:, cb.triple]
+
+        lower, upper = self._customer_bounds(rfm, values, options, at, "logit", caller)
+        return with_bounds(point, lower, upper, "p_alive")
 
     def expected_purchases(
         self,
@@ -371,6 +416,12 @@ class PurchaseModel(BaseModel):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        interval: float | None = None,
+        prediction_interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
     ) -> pd.Series | pd.DataFrame | np.ndarray:
         """Expected purchases in ``(T, T + horizon]`` given each customer's history.
 
@@ -386,12 +437,43 @@ class PurchaseModel(BaseModel):
             ``"12M"`` or ``"365D"`` (a month is 365.2425/12 days), or several horizons.
         frequency, recency, T : array-like, optional
             Instead of ``customers``.
+        interval : float, optional
+            Level of the *parameter* interval of the expectation (0.9 for 90 %): adds
+            ``expected_purchases_lower`` and ``expected_purchases_upper`` (log scale for
+            the delta method). It covers the uncertainty of the estimated parameters
+            only, not the randomness of the purchases.
+        prediction_interval : float, optional
+            Level of the *prediction* interval of the number of purchases itself: adds
+            ``purchases_prediction_lower`` and ``purchases_prediction_upper``, the
+            equal-tailed quantiles of the predictive distribution of the count (from
+            :meth:`probability_n_purchases`), which holds at least this share of the
+            probability. With ``method="delta"`` the distribution is taken at the estimate
+            (for one customer the randomness of the purchases dwarfs the parameter
+            uncertainty); with ``"parametric"`` or ``"bootstrap"`` it is averaged over the
+            parameter draws, so it includes both.
+        method, n_draws, random_state, draws
+            How the intervals are computed, as in :meth:`probability_alive`.
 
         Returns
         -------
         Series indexed like ``customers`` (one horizon), a DataFrame with one column per
-        horizon (several), or the arrays (n,) / (n, m) for array input.
+        horizon (several), or the arrays (n,) / (n, m) for array input. With an interval,
+        a DataFrame with the bound columns beside the estimate (for several horizons, two
+        column levels: the statistic, then the horizon).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(2000, seed=1)
+        >>> bg = ck.BetaGeo().fit(rfm)
+        >>> table = bg.expected_purchases(rfm, 26, interval=0.9, prediction_interval=0.9)
+        >>> list(table.columns)  # doctest: +NORMALIZE_WHITESPACE
+        ['expected_purchases', 'expected_purchases_lower', 'expected_purchases_upper',
+         'purchases_prediction_lower', 'purchases_prediction_upper']
         """
+        caller = self._caller("expected_purchases")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
+        predictive = self._prediction_level(prediction_interval, caller)
         h = self._horizons(horizon)
         rfm = self._read(customers, self._arrays(frequency, recency, T), "expected_purchases")
         params = self._fitted_for(rfm)
@@ -401,7 +483,39 @@ class PurchaseModel(BaseModel):
             lambda u, v, t: self.kernel.expected_purchases_alive(params, u, v, t), x, T_, h
         )
         values = alive * (p_alive[:, None] if h.many else p_alive)
-        return self._wrap(rfm, values, "expected_purchases", h)
+        point = self._wrap(rfm, values, "expected_purchases", h)
+        if options is None and predictive is None:
+            return point
+        t = np.asarray(h.values)[None, :] if h.many else h.values
+        parts: list[pd.DataFrame | pd.Series] = []
+        if options is not None:
+
+            def at(block: ParameterBlock, cb: CustomerBlock) -> np.ndarray:
+                pa = np.asarray(
+                    self.kernel.probability_alive(
+                        block.stacked(1), cb.triple_x, cb.triple_t_x, cb.triple_T
+                    )
+                )[:, cb.triple]
+                e = self._alive_at(block, cb, t, h.many)
+                return e * (pa[:, :, None] if h.many else pa)
+
+            lower, upper = self._customer_bounds(
+                rfm, values, options, at, "log", caller, width=np.size(h.values)
+            )
+            parts.append(with_bounds(_labelled(point, h), lower, upper, "expected_purchases"))
+        else:
+            parts.append(
+                with_bounds(_labelled(point, h), values, values, "expected_purchases")[
+                    ["expected_purchases"]
+                ]
+            )
+        if predictive is not None:
+            lo_count, hi_count = self._count_quantiles(
+                rfm, h, predictive, method, n_draws, random_state, draws, caller
+            )
+            counts = with_bounds(_labelled(point, h), lo_count, hi_count, "purchases_prediction")
+            parts.append(counts[["purchases_prediction_lower", "purchases_prediction_upper"]])
+        return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
 
     def expected_purchases_if_alive(
         self,
@@ -410,6 +524,11 @@ class PurchaseModel(BaseModel):
         *,
         frequency: ArrayLike = None,
         T: ArrayLike = None,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
     ) -> pd.Series | pd.DataFrame | np.ndarray:
         """Expected purchases in ``(T, T + horizon]`` of a customer still alive at T.
 
@@ -424,11 +543,16 @@ class PurchaseModel(BaseModel):
             As in :meth:`expected_purchases`.
         frequency, T : array-like, optional
             Instead of ``customers``.
+        interval, method, n_draws, random_state, draws
+            A parameter interval (log scale for the delta method), as in
+            :meth:`probability_alive`.
 
         Returns
         -------
         As :meth:`expected_purchases` (name ``expected_purchases_if_alive``).
         """
+        caller = self._caller("expected_purchases_if_alive")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         h = self._horizons(horizon)
         x_name, _, T_name = self.columns
         rfm = self._read(
@@ -445,7 +569,25 @@ class PurchaseModel(BaseModel):
             h,
             already_distinct=rfm.is_distinct,
         )
-        return self._wrap(rfm, values, "expected_purchases_if_alive", h)
+        point = self._wrap(rfm, values, "expected_purchases_if_alive", h)
+        if options is None:
+            return point
+        t = np.asarray(h.values)[None, :] if h.many else h.values
+
+        def at(block: ParameterBlock, cb: CustomerBlock) -> np.ndarray:
+            return self._alive_at(block, cb, t, h.many)
+
+        lower, upper = self._customer_bounds(
+            rfm,
+            values,
+            options,
+            at,
+            "log",
+            caller,
+            width=np.size(h.values),
+            columns=(x_name, T_name),
+        )
+        return with_bounds(_labelled(point, h), lower, upper, "expected_purchases_if_alive")
 
     def probability_purchase(
         self,
@@ -455,6 +597,11 @@ class PurchaseModel(BaseModel):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
     ) -> pd.Series | pd.DataFrame | np.ndarray:
         """Probability of at least one purchase in ``(T, T + window]`` given the history.
 
@@ -468,12 +615,17 @@ class PurchaseModel(BaseModel):
             Columns ``frequency``, ``recency``, ``T``.
         window : float, str or 1-D array of them
             As the horizon of :meth:`expected_purchases`.
+        interval, method, n_draws, random_state, draws
+            A parameter interval (logit scale for the delta method), as in
+            :meth:`probability_alive`.
 
         Returns
         -------
         Series indexed like ``customers`` (name ``p_active``), a DataFrame for several
-        windows, or arrays for array input.
+        windows, or arrays for array input; with ``interval``, the bounds beside.
         """
+        caller = self._caller("probability_purchase")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         if window is None:
             raise InputError("The 'window' argument is required (e.g. 13 or '13W').")
         h = self._horizons(window, "window")
@@ -484,8 +636,30 @@ class PurchaseModel(BaseModel):
         none = self._per_distinct_xT(
             lambda u, v, t: self.kernel.probability_n_purchases_alive(params, 0, u, v, t), x, T_, h
         )
-        values = (p_alive[:, None] if h.many else p_alive) * (1.0 - none)
-        return self._wrap(rfm, np.clip(values, 0.0, 1.0), "p_active", h)
+        values = np.clip((p_alive[:, None] if h.many else p_alive) * (1.0 - none), 0.0, 1.0)
+        point = self._wrap(rfm, values, "p_active", h)
+        if options is None:
+            return point
+        t = np.asarray(h.values)[None, :] if h.many else h.values
+
+        def at(block: ParameterBlock, cb: CustomerBlock) -> np.ndarray:
+            pa = np.asarray(
+                self.kernel.probability_alive(
+                    block.stacked(1), cb.triple_x, cb.triple_t_x, cb.triple_T
+                )
+            )[:, cb.triple]
+            px, pT = (cb.pair_x[:, None], cb.pair_T[:, None]) if h.many else (cb.pair_x, cb.pair_T)
+            p0 = np.asarray(
+                self.kernel.probability_n_purchases_alive(
+                    block.stacked(2 if h.many else 1), 0, px, pT, t
+                )
+            )[:, cb.pair]
+            return np.clip((pa[:, :, None] if h.many else pa) * (1.0 - p0), 0.0, 1.0)
+
+        lower, upper = self._customer_bounds(
+            rfm, values, options, at, "logit", caller, width=np.size(h.values)
+        )
+        return with_bounds(_labelled(point, h), lower, upper, "p_active")
 
     def probability_n_purchases(
         self,
@@ -496,6 +670,11 @@ class PurchaseModel(BaseModel):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
     ) -> pd.Series | pd.DataFrame | np.ndarray:
         """Probability of exactly ``n`` purchases in ``(T, T + horizon]`` given the history.
 
@@ -509,12 +688,17 @@ class PurchaseModel(BaseModel):
             Numbers of purchases (>= 0); several give one column each.
         horizon : float or str
             One horizon, as in :meth:`expected_purchases`.
+        interval, method, n_draws, random_state, draws
+            A parameter interval of each probability (logit scale for the delta method),
+            as in :meth:`probability_alive`.
 
         Returns
         -------
         Series (name ``p_n_purchases``) or DataFrame with one column per ``n``; arrays for
-        array input.
+        array input; with ``interval``, the bounds beside.
         """
+        caller = self._caller("probability_n_purchases")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         counts = _counts(n)
         h = self._horizons(horizon)
         if h.many:
@@ -534,7 +718,35 @@ class PurchaseModel(BaseModel):
         pa = p_alive[:, None] if many.many else p_alive
         values = (1.0 - pa) * zero + pa * alive
         labels = Horizons(0.0, [int(k) for k in np.atleast_1d(counts)]) if many.many else h
-        return self._wrap(rfm, values, "p_n_purchases", labels)
+        point = self._wrap(rfm, values, "p_n_purchases", labels)
+        if options is None:
+            return point
+
+        def at(block: ParameterBlock, cb: CustomerBlock) -> np.ndarray:
+            pa = np.asarray(
+                self.kernel.probability_alive(
+                    block.stacked(1), cb.triple_x, cb.triple_t_x, cb.triple_T
+                )
+            )[:, cb.triple]
+            if many.many:
+                pn = self.kernel.probability_n_purchases_alive(
+                    block.stacked(2),
+                    counts[None, :],
+                    cb.pair_x[:, None],
+                    cb.pair_T[:, None],
+                    h.values,
+                )
+                pa = pa[:, :, None]
+            else:
+                pn = self.kernel.probability_n_purchases_alive(
+                    block.stacked(1), counts, cb.pair_x, cb.pair_T, h.values
+                )
+            return (1.0 - pa) * zero + pa * np.asarray(pn)[:, cb.pair]
+
+        lower, upper = self._customer_bounds(
+            rfm, values, options, at, "logit", caller, width=np.size(counts)
+        )
+        return with_bounds(_labelled(point, labels), lower, upper, "p_n_purchases")
 
     def _per_distinct_xT(
         self,
@@ -566,8 +778,15 @@ class PurchaseModel(BaseModel):
 
     # -- a customer just acquired -----------------------------------------------------------
     def expected_purchases_new_customer(
-        self, horizon: float | str | ArrayLike
-    ) -> float | pd.Series:
+        self,
+        horizon: float | str | ArrayLike,
+        *,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
+    ) -> float | pd.Series | pd.DataFrame:
         """Expected repeat purchases of a customer just acquired, in ``(0, horizon]``.
 
         The acquisition purchase is at time 0 and not counted.
@@ -576,19 +795,44 @@ class PurchaseModel(BaseModel):
         ----------
         horizon : float, str or 1-D array of them
             As in :meth:`expected_purchases`.
+        interval, method, n_draws, random_state, draws
+            A parameter interval (log scale for the delta method), as in
+            :meth:`probability_alive`.
 
         Returns
         -------
-        float, or a Series indexed by the horizons for several.
+        float, or a Series indexed by the horizons for several; with ``interval``, a
+        Series of the estimate and its bounds (one horizon) or a DataFrame (several).
         """
+        caller = self._caller("expected_purchases_new_customer")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         params = self._check_fitted()
         h = self._horizons(horizon)
-        return _scalar_or_series(
+        point = _scalar_or_series(
             self.kernel.expected_purchases_new(params, h.values), h, "expected_purchases"
+        )
+        if options is None:
+            return point
+        t = np.asarray(h.values, dtype=np.float64)
+        return self._population_bounds(
+            point,
+            lambda p: self.kernel.expected_purchases_new(p.stacked(t.ndim), t),
+            options,
+            "log",
+            "expected_purchases",
+            caller,
         )
 
     def probability_n_purchases_new_customer(
-        self, n: int | ArrayLike, horizon: float | str | ArrayLike
+        self,
+        n: int | ArrayLike,
+        horizon: float | str | ArrayLike,
+        *,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
     ) -> float | pd.Series | pd.DataFrame:
         """Probability that a customer just acquired makes exactly ``n`` repeat purchases
         in ``(0, horizon]``.
@@ -599,33 +843,62 @@ class PurchaseModel(BaseModel):
             Numbers of repeat purchases (>= 0).
         horizon : float, str or 1-D array of them
             As in :meth:`expected_purchases`.
+        interval, method, n_draws, random_state, draws
+            A parameter interval (logit scale for the delta method), as in
+            :meth:`probability_alive`.
 
         Returns
         -------
         float for one ``n`` and one horizon; a Series indexed by ``n`` or by the
         horizons when one of them is several; a DataFrame (horizons x ``n``) when both
-        are.
+        are. With ``interval``, the bounds beside (name ``probability``).
         """
+        caller = self._caller("probability_n_purchases_new_customer")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         params = self._check_fitted()
         counts = _counts(n)
         h = self._horizons(horizon)
         many_n = np.ndim(counts) > 0
         t = np.asarray(h.values)
+        point: float | pd.Series | pd.DataFrame
         if many_n and h.many:
-            values = self.kernel.probability_n_purchases_new(params, counts[None, :], t[:, None])
-            return pd.DataFrame(
-                values,
+            nn, tt = counts[None, :], t[:, None]
+            point = pd.DataFrame(
+                self.kernel.probability_n_purchases_new(params, nn, tt),
                 index=pd.Index(list(h.labels or []), name="horizon"),
                 columns=pd.Index(counts.astype(int), name="n"),
             )
-        values = np.asarray(self.kernel.probability_n_purchases_new(params, counts, t))
-        if many_n:
-            return pd.Series(
-                values, index=pd.Index(counts.astype(int), name="n"), name="probability"
-            )
-        return _scalar_or_series(values, h, "probability")
+        else:
+            nn, tt = counts, t
+            values = np.asarray(self.kernel.probability_n_purchases_new(params, nn, tt))
+            if many_n:
+                point = pd.Series(
+                    values, index=pd.Index(counts.astype(int), name="n"), name="probability"
+                )
+            else:
+                point = _scalar_or_series(values, h, "probability")
+        if options is None:
+            return point
+        extra = max(np.ndim(nn), np.ndim(tt))
+        return self._population_bounds(
+            point,
+            lambda p: self.kernel.probability_n_purchases_new(p.stacked(extra), nn, tt),
+            options,
+            "logit",
+            "probability",
+            caller,
+        )
 
-    def probability_alive_new_customer(self, age: float | str | ArrayLike) -> float | pd.Series:
+    def probability_alive_new_customer(
+        self,
+        age: float | str | ArrayLike,
+        *,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
+    ) -> float | pd.Series | pd.DataFrame:
         """P(alive) of a customer ``age`` after acquisition, knowing nothing of their purchases.
 
         The model's expected share of a cohort still alive at that age.
@@ -634,18 +907,43 @@ class PurchaseModel(BaseModel):
         ----------
         age : float, str or 1-D array of them
             Time since acquisition, as the horizon of :meth:`expected_purchases`.
+        interval, method, n_draws, random_state, draws
+            A parameter interval (logit scale for the delta method), as in
+            :meth:`probability_alive`.
 
         Returns
         -------
-        float, or a Series indexed by the ages for several.
+        float, or a Series indexed by the ages for several; with ``interval``, the bounds
+        beside.
         """
+        caller = self._caller("probability_alive_new_customer")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         params = self._check_fitted()
         h = self._horizons(age, "age")
-        return _scalar_or_series(self.kernel.probability_alive_new(params, h.values), h, "p_alive")
+        point = _scalar_or_series(self.kernel.probability_alive_new(params, h.values), h, "p_alive")
+        if options is None:
+            return point
+        t = np.asarray(h.values, dtype=np.float64)
+        return self._population_bounds(
+            point,
+            lambda p: self.kernel.probability_alive_new(p.stacked(t.ndim), t),
+            options,
+            "logit",
+            "p_alive",
+            caller,
+        )
 
     def probability_purchase_new_customer(
-        self, window: float | str | ArrayLike, *, age: float | str | ArrayLike = 0.0
-    ) -> float | np.ndarray:
+        self,
+        window: float | str | ArrayLike,
+        *,
+        age: float | str | ArrayLike = 0.0,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
+    ) -> float | np.ndarray | pd.Series | pd.DataFrame:
         """Probability that a customer acquired ``age`` ago buys in the coming ``window``,
         knowing nothing of their purchases: P(at least one repeat purchase in
         ``(age, age + window]``) from acquisition.
@@ -655,17 +953,39 @@ class PurchaseModel(BaseModel):
         window : float, str or 1-D array of them
         age : float, str or 1-D array of them, default 0
             Broadcast against ``window``.
+        interval, method, n_draws, random_state, draws
+            A parameter interval (logit scale for the delta method), as in
+            :meth:`probability_alive`; the broadcast result must then be at most 1-D.
 
         Returns
         -------
-        float, or an array of the broadcast shape.
+        float, or an array of the broadcast shape; with ``interval``, a Series of the
+        estimate and its bounds (a number) or a DataFrame (1-D, name ``p_active``).
         """
+        caller = self._caller("probability_purchase_new_customer")
+        options = self._options(interval, method, n_draws, random_state, draws, caller)
         params = self._check_fitted()
         w = self._horizons(window, "window")
         a = self._horizons(age, "age")
         t1 = np.asarray(a.values, np.float64)
-        values = self.kernel.probability_purchase_new(params, t1, t1 + np.asarray(w.values))
-        return float(values) if np.ndim(values) == 0 else np.asarray(values)
+        t2 = t1 + np.asarray(w.values)
+        values = self.kernel.probability_purchase_new(params, t1, t2)
+        point = float(values) if np.ndim(values) == 0 else np.asarray(values)
+        if options is None:
+            return point
+        if np.ndim(values) > 1:
+            raise InputError(
+                f"{caller} with an interval takes several windows or several ages, not both."
+            )
+        extra = np.ndim(values)
+        return self._population_bounds(
+            point,
+            lambda p: self.kernel.probability_purchase_new(p.stacked(extra), t1, t2),
+            options,
+            "logit",
+            "p_active",
+            caller,
+        )
 
     # -- heterogeneity ----------------------------------------------------------------------
     def mixing_distributions(self) -> dict[str, MixingDistribution]:
@@ -699,6 +1019,14 @@ def purchase_model_of(model: object, caller: str) -> PurchaseModel:
         )
     purchase._check_fitted()
     return purchase
+
+
+def _labelled(point: Any, h: Horizons) -> Any:
+    """Bare arrays of several horizons (or counts) as a frame whose columns are labelled
+    by them, so bounds beside them keep the labels (frames already are)."""
+    if isinstance(point, np.ndarray) and point.ndim == 2 and h.labels is not None:
+        return pd.DataFrame(point, columns=pd.Index(h.labels))
+    return point
 
 
 def _is_identity(inverse: np.ndarray) -> bool:

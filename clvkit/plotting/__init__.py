@@ -42,6 +42,11 @@ Subscriptions (:mod:`clvkit.plotting.subscriptions`), the two figures of Fader &
 - :func:`plot_survival_curves`: share of a cohort still active, observed versus model.
 - :func:`plot_retention_rates`: period-to-period retention rate, observed versus model.
 
+Cash flows (:mod:`clvkit.plotting.cashflows`):
+
+- :func:`plot_cashflows`: value per step stacked by segment, the interval of the total as
+  a band (a fan chart for cumulative value).
+
 Retention (:mod:`clvkit.plotting.retention`):
 
 - :func:`plot_cohort_heatmap`: a cohort table, unobserved cells in grey, not 0.
@@ -49,6 +54,7 @@ Retention (:mod:`clvkit.plotting.retention`):
 - :func:`plot_retention_comparison`: observed versus modelled share buying, by age.
 """
 
+from clvkit.plotting.cashflows import plot_cashflows
 from clvkit.plotting.comparison import (
     plot_customer_exposure,
     plot_decile_calibration,
@@ -83,6 +89,7 @@ from clvkit.plotting.value import (
 
 __all__ = [
     "plot_calibration_vs_holdout",
+    "plot_cashflows",
     "plot_cohort_heatmap",
     "plot_cohort_retention_curves",
     "plot_cumulative_transactions",

@@ -36,12 +36,22 @@ import pandas as pd
 
 from clvkit._validation import check_rule, numeric_column
 from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
-from clvkit.models import BetaGeo, GammaGamma, PurchaseModel, check_is_fitted, clone, persistence
-from clvkit.models.inputs import RFMInput, read_rfm
+from clvkit.models import (
+    BetaGeo,
+    GammaGamma,
+    PurchaseModel,
+    check_is_fitted,
+    clone,
+    persistence,
+    uncertainty,
+)
+from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+from clvkit.models.uncertainty import DEFAULT_DRAWS, IntervalOptions, interval_options, make_plan
 from clvkit.value.discount import Schedule, schedule
 from clvkit.value.lifecycle import LifecycleRules, assign_stages, stages_categorical
+from clvkit.value.propagate import BlockValues, clv_blocks
 
-__all__ = ["CLV_COLUMNS", "CLVModel", "margin_values"]
+__all__ = ["CLV_COLUMNS", "CLVModel", "interval_columns", "margin_values"]
 
 #: The value columns of :meth:`CLVModel.predict_clv`, in order (``lifecycle_stage`` follows).
 CLV_COLUMNS: tuple[str, ...] = (
@@ -58,6 +68,22 @@ CLV_COLUMNS: tuple[str, ...] = (
 
 _CELLS_PER_BLOCK = 2_000_000
 _SPEND_COLUMNS = ("monetary_value", "historical_value")
+#: the scale of each CLV column's delta-method interval ("fixed": no parameter in it;
+#: actual and potential CLV are historical value plus an interval of their future part)
+_SCALES: dict[str, str] = {
+    "p_alive": "logit",
+    "expected_purchases": "log",
+    "expected_spend": "log",
+    "historical_value": "fixed",
+    "expected_value": "log",
+    "potential_value": "log",
+    "value_at_risk": "log",
+}
+
+
+def interval_columns(columns: tuple[str, ...] = CLV_COLUMNS) -> list[str]:
+    """Each column followed by its ``_lower`` and ``_upper`` bound, in order."""
+    return [name for c in columns for name in (c, f"{c}_lower", f"{c}_upper")]
 
 
 @persistence.register_kind
@@ -213,6 +239,12 @@ class CLVModel:
         margin: float | str | pd.Series | np.ndarray = 1.0,
         period: float | str | None = None,
         lifecycle: LifecycleRules | None = None,
+        interval: float | None = None,
+        method: str = "delta",
+        n_draws: int = DEFAULT_DRAWS,
+        random_state: object = None,
+        draws: pd.DataFrame | None = None,
+        n_jobs: int = 1,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
 
@@ -234,12 +266,34 @@ class CLVModel:
             Discounting step; default one model time unit.
         lifecycle : LifecycleRules, optional
             Thresholds of the ``lifecycle_stage`` column; default ``LifecycleRules()``.
+        interval : float, optional
+            Level of an interval for the parameter uncertainty of both models (0.9 for
+            90 %): each value column ``c`` gets ``c_lower`` and ``c_upper`` beside it. The
+            purchase and spend models' uncertainties both enter (independent blocks,
+            since they are fitted separately); the randomness of future purchases and
+            spend does not (these are intervals of expectations). ``historical_value`` is
+            data, so its bounds equal it. See the Uncertainty page of the documentation.
+        method : {"delta", "parametric", "bootstrap"}, default "delta"
+            The delta method (logit scale for ``p_alive``, log scale for the rest), draws
+            from the asymptotic normal of the log-parameters, or bootstrap refits from
+            :meth:`bootstrap` passed as ``draws``.
+        n_draws : int, default 1000
+            Parametric draws (>= 2).
+        random_state : int, numpy Generator or None
+            Seed of the parametric draws.
+        draws : DataFrame, optional
+            Bootstrap parameters of both models from :meth:`bootstrap`.
+        n_jobs : int, default 1
+            Threads evaluating blocks of customers for the interval (-1: one per core).
 
         Returns
         -------
         DataFrame
             Indexed like ``customers``: the columns of :data:`CLV_COLUMNS` (currency
-            units, except ``p_alive`` and ``expected_purchases``) and ``lifecycle_stage``.
+            units, except ``p_alive`` and ``expected_purchases``), each followed by its
+            bounds when ``interval`` is given, and ``lifecycle_stage``. ``attrs`` records
+            the horizon, discount rate, period and margin, which
+            :func:`clvkit.segment_summary` reads for segment intervals.
 
         Examples
         --------
@@ -251,6 +305,15 @@ class CLVModel:
         True
         """
         self._check_fitted()
+        options = interval_options(
+            interval,
+            method=method,
+            n_draws=n_draws,
+            random_state=random_state,
+            draws=draws,
+            caller="CLVModel.predict_clv",
+        )
+        jobs = uncertainty.check_n_jobs(n_jobs, "CLVModel.predict_clv")
         if not isinstance(customers, pd.DataFrame):
             raise InputError(
                 "CLVModel.predict_clv needs a customers DataFrame; for one customer as a "
@@ -265,12 +328,19 @@ class CLVModel:
             margin=margins,
             period=period,
             lifecycle=lifecycle,
+            options=options,
+            n_jobs=jobs,
         )
         out = pd.DataFrame(columns, index=customers.index)
         out["lifecycle_stage"] = stages_categorical(stages)
         out.attrs["time_unit"] = self.time_unit_
         out.attrs["horizon"] = horizon
         out.attrs["discount_rate"] = discount_rate
+        out.attrs["period"] = period
+        out.attrs["margin"] = _margin_record(margin)
+        if options is not None:
+            out.attrs["interval"] = options.level
+            out.attrs["interval_method"] = options.method
         return out
 
     @property
@@ -298,11 +368,14 @@ class CLVModel:
         margin: np.ndarray | float = 1.0,
         period: object = None,
         lifecycle: LifecycleRules | None = None,
+        options: IntervalOptions | None = None,
+        n_jobs: int = 1,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """The CLV columns as arrays from validated input (the shared core)."""
+        """The CLV columns as arrays from validated input (the shared core), with the
+        bounds of each after it when ``options`` asks for an interval."""
         self._check_fitted()
         purchase, spend_model = self.purchase_model_, self.spend_model_
-        plan = schedule(
+        steps = schedule(
             horizon, time_unit=self.time_unit_, discount_rate=discount_rate, period=period
         )
         rules = LifecycleRules() if lifecycle is None else lifecycle
@@ -317,7 +390,7 @@ class CLVModel:
                 "value. Refit with GammaGamma(q_constraint=True)."
             )
         p_alive = np.asarray(purchase.probability_alive(rfm))
-        alive_total, alive_discounted = _alive_purchases(purchase, rfm, x_name, T_name, plan)
+        alive_total, alive_discounted = _alive_purchases(purchase, rfm, x_name, T_name, steps)
         spend = np.asarray(spend_model.expected_spend(rfm))
         historical = margin * rfm["historical_value"]
         potential = margin * spend * alive_discounted
@@ -338,7 +411,196 @@ class CLVModel:
             "actual_clv": historical + expected,
             "potential_clv": historical + potential,
         }
-        return columns, stages
+        if options is None:
+            return columns, stages
+        centers = {
+            "p_alive": p_alive,
+            "alive_total": alive_total,
+            "alive_discounted": alive_discounted,
+            "expected_spend": spend,
+        }
+        bounds = self._clv_bounds(
+            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs
+        )
+        with_bounds: dict[str, np.ndarray] = {}
+        for name in CLV_COLUMNS:
+            with_bounds[name] = columns[name]
+            lower, upper = bounds[name]
+            with_bounds[f"{name}_lower"] = lower
+            with_bounds[f"{name}_upper"] = upper
+        return with_bounds, stages
+
+    def _plan(self, options: IntervalOptions, x: np.ndarray, caller: str) -> uncertainty.Plan:
+        """The parameter configurations of both models (checked for a finite mean spend)."""
+        plan = make_plan(
+            options,
+            {"purchase_model": self.purchase_model_, "spend_model": self.spend_model_},
+            caller,
+        )
+        self.spend_model_._check_draws_q(plan.block("spend_model").params, x, caller)
+        return plan
+
+    def _clv_bounds(
+        self,
+        rfm: RFMInput,
+        columns: dict[str, np.ndarray],
+        centers: dict[str, np.ndarray],
+        margin: np.ndarray | float,
+        steps: Schedule,
+        options: IntervalOptions,
+        caller: str,
+        n_jobs: int = 1,
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Lower and upper bounds of every CLV column, block of customers by block.
+
+        Delta method: every value column is a product of factors of one model each
+        (P(alive), 1 - P(alive), the expected purchases if alive, the spend), so the
+        gradient of its logarithm is the sum of the factors' log-gradients, each from the
+        forward steps of its own model; P(alive) takes the logit. Draws: each column's
+        quantiles over the draws.
+        """
+        x = rfm[self.purchase_model_.columns[0]]
+        plan = self._plan(options, x, caller)
+        n = x.size
+        margins = np.broadcast_to(np.asarray(margin, dtype=np.float64), (n,))
+        delta = plan.method == "delta"
+        names = [name for name, scale in _SCALES.items() if scale != "fixed"]
+        # delta: the standard error of each column on its scale; draws: the bounds
+        se = {name: np.empty(n) for name in names} if delta else {}
+        drawn = {name: (np.empty(n), np.empty(n)) for name in names} if not delta else {}
+
+        def reduce(bv: BlockValues) -> tuple[np.ndarray, dict[str, Any]]:
+            r = bv.rows
+            if delta:
+                center = {name: values[r] for name, values in centers.items()}
+                return r, _delta_se(plan, bv, center)
+            pa = bv.customer_p_alive()
+            spend = bv.customer_spend()
+            value = margins[r] * spend * bv.customer_discounted()
+            at = {
+                "p_alive": pa,
+                "expected_purchases": pa * bv.customer_total(),
+                "expected_spend": spend,
+                "expected_value": pa * value,
+                "potential_value": value,
+                "value_at_risk": (1.0 - pa) * value,
+            }
+            return r, {
+                name: plan.interval(columns[name][r], values, _SCALES[name])
+                for name, values in at.items()
+            }
+
+        for r, block in clv_blocks(self, rfm, steps, plan, reduce, expand=not delta, n_jobs=n_jobs):
+            for name, value in block.items():
+                if delta:
+                    se[name][r] = value
+                else:
+                    drawn[name][0][r] = value[0]
+                    drawn[name][1][r] = value[1]
+        bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name in names:
+            if delta:
+                bounds[name] = uncertainty.scaled_bounds(
+                    columns[name], se[name], plan.z, _SCALES[name]
+                )
+            else:
+                bounds[name] = drawn[name]
+        hist = columns["historical_value"]
+        bounds["historical_value"] = (hist.copy(), hist.copy())
+        for name, part in (("actual_clv", "expected_value"), ("potential_clv", "potential_value")):
+            lo, hi = bounds[part]
+            bounds[name] = (hist + lo, hist + hi)
+        return bounds
+
+    # -- the bootstrap ----------------------------------------------------------------------
+    def bootstrap(
+        self,
+        customers: pd.DataFrame,
+        *,
+        n_draws: int = 200,
+        weights: object = None,
+        random_state: object = None,
+        n_jobs: int = 1,
+    ) -> pd.DataFrame:
+        """Both models refitted on customers resampled with replacement, one row per draw.
+
+        Each draw resamples the customers (a multinomial draw of weights over the distinct
+        rows of ``frequency, recency, T, monetary_value``) and refits the purchase and the
+        spend model on the same resample, starting from the current estimates. Pass the
+        result as ``draws=`` with ``method="bootstrap"`` to :meth:`predict_clv`,
+        :func:`clvkit.segment_summary` or :func:`clvkit.clv_cashflows`.
+
+        Parameters
+        ----------
+        customers : DataFrame
+            The customers the model was fitted on.
+        n_draws : int, default 200
+            Number of refits (>= 2).
+        weights : array-like, optional
+            Customers each row stands for.
+        random_state : int, numpy Generator or None
+            Seed; each draw has its own child seed (the draws do not depend on ``n_jobs``).
+        n_jobs : int, default 1
+            Threads refitting in parallel (-1: one per core).
+
+        Returns
+        -------
+        DataFrame
+            One row per draw (index ``draw``); columns with two levels,
+            ``("purchase_model", parameter)`` and ``("spend_model", parameter)``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(1000, seed=3)
+        >>> model = ck.CLVModel().fit(rfm)
+        >>> draws = model.bootstrap(rfm, n_draws=10, random_state=0)
+        >>> draws.shape
+        (10, 7)
+        """
+        self._check_fitted()
+        caller = "CLVModel.bootstrap"
+        uncertainty.interval_options(
+            None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
+        )
+        jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        purchase, spend = self.purchase_model_, self.spend_model_
+        columns = (*purchase.columns, "monetary_value")
+        rfm = read_rfm(customers, {}, need=columns, caller=caller, positive_monetary=True)
+        w = read_weights(weights, rfm.n, rfm.index)
+        rows, row_weights = uncertainty.distinct_rows([rfm[c] for c in columns], w)
+        unit = rfm.time_unit if rfm.time_unit is not None else self.time_unit_
+        frame = pd.DataFrame(dict(zip(columns, rows, strict=True)))
+        templates = [
+            clone(m).set_params(initial_params=m.params_.to_dict()) for m in (purchase, spend)
+        ]
+
+        def refit(resampled: np.ndarray) -> np.ndarray | None:
+            parts = []
+            for template in templates:
+
+                def fit(template: Any = template) -> Any:
+                    return clone(template).fit(frame, weights=resampled, time_unit=unit)
+
+                params = uncertainty.try_refit(fit)
+                if params is None:
+                    return None
+                parts.append(params)
+            return np.concatenate(parts)
+
+        names = pd.MultiIndex.from_tuples(
+            [("purchase_model", p) for p in purchase.param_names]
+            + [("spend_model", p) for p in spend.param_names]
+        )
+        return uncertainty.bootstrap_draws(
+            refit,
+            row_weights,
+            n_draws=int(n_draws),
+            random_state=random_state,
+            n_jobs=jobs,
+            columns=names,
+            caller=caller,
+        )
 
     # -- model files ------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -397,6 +659,46 @@ def _template(model: object, base: type, default: type, name: str) -> Any:
     return clone(model)
 
 
+def _log_steps(values: np.ndarray, center: np.ndarray) -> np.ndarray:
+    """Forward-difference gradient of ``log(q)`` in the log-parameters of one model, from
+    ``q`` at the estimate (``center``, (B,)) and at each forward step (``values``, (k, B));
+    0 where ``q`` is 0."""
+    grad = values - center
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad /= uncertainty.STEP * center
+    grad[:, ~(center > 0)] = 0.0
+    return grad
+
+
+def _delta_se(
+    plan: uncertainty.Plan, bv: BlockValues, center: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Delta-method standard errors of the CLV columns of one block, each on its scale,
+    from the log-gradients of their factors: ``bv`` holds each factor at its own model's
+    forward steps, ``center`` at the estimate."""
+    pa = center["p_alive"]
+    g_pa = _log_steps(bv.customer_p_alive(), pa)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = np.where(pa < 1.0, pa / (1.0 - pa), 0.0)
+    g_dead = g_pa * -odds  # log(1 - P(alive)): d(1 - p) / (1 - p) = -p / (1 - p) dlog p
+    g_total = _log_steps(bv.customer_total(), center["alive_total"])
+    g_disc = _log_steps(bv.customer_discounted(), center["alive_discounted"])
+    P, S = "purchase_model", "spend_model"
+    # the spend enters four columns with the same gradient: its variance once
+    v_spend = uncertainty.quadratic_form(
+        _log_steps(bv.customer_spend(), center["expected_spend"]), plan.block_cov(S)
+    )
+    gradients: dict[str, dict[str, np.ndarray]] = {
+        "p_alive": {P: g_pa - g_dead},
+        "expected_purchases": {P: g_pa + g_total},
+        "expected_spend": {S: v_spend},
+        "expected_value": {P: g_pa + g_disc, S: v_spend},
+        "potential_value": {P: g_disc, S: v_spend},
+        "value_at_risk": {P: g_dead + g_disc, S: v_spend},
+    }
+    return {name: plan.gradient_se(grads, 1) for name, grads in gradients.items()}
+
+
 def _alive_purchases(
     purchase: PurchaseModel, rfm: RFMInput, x_name: str, T_name: str, plan: Schedule
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -418,6 +720,16 @@ def _alive_purchases(
         # customer alone gets the bits they get inside a frame
         discounted[rows] = np.einsum("ij,j->i", increments, plan.factors)
     return total[inverse], discounted[inverse]
+
+
+def _margin_record(margin: object) -> float | str | None:
+    """The margin as recorded in a CLV frame's attrs: a number, a column name, or None for
+    one value per customer (which :func:`clvkit.segment_summary` then needs again)."""
+    if isinstance(margin, str):
+        return margin
+    if isinstance(margin, int | float | np.floating) and not isinstance(margin, bool):
+        return float(margin)
+    return None
 
 
 def margin_values(margin: object, customers: pd.DataFrame | None, n: int) -> np.ndarray | float:

@@ -27,7 +27,8 @@ import pandas as pd
 
 from clvkit.errors import InputError, ModelFileError
 from clvkit.models.persistence import model_from_text, read_model_text
-from clvkit.value.clv import CLV_COLUMNS, CLVModel, margin_values
+from clvkit.models.uncertainty import DEFAULT_DRAWS, check_n_jobs, interval_options
+from clvkit.value.clv import CLVModel, margin_values
 from clvkit.value.lifecycle import STAGES, LifecycleRules
 
 __all__ = ["predict_clv"]
@@ -91,6 +92,12 @@ def predict_clv(
     margin: float | str = 1.0,
     period: float | str | None = None,
     lifecycle: LifecycleRules | None = None,
+    interval: float | None = None,
+    method: str = "delta",
+    n_draws: int = DEFAULT_DRAWS,
+    random_state: object = None,
+    draws: pd.DataFrame | None = None,
+    n_jobs: int = 1,
 ) -> pd.DataFrame | dict[str, Any] | list[dict[str, Any]]:
     """Actual and potential CLV of one or many customers, from a model or a model file.
 
@@ -106,22 +113,47 @@ def predict_clv(
         one.
     horizon, discount_rate, margin, period, lifecycle
         As for :meth:`CLVModel.predict_clv`.
+    interval, method, n_draws, random_state, draws, n_jobs
+        Parameter intervals of every value column, as for :meth:`CLVModel.predict_clv`
+        (a model file keeps the observed information, so the delta method and parametric
+        draws work from a file).
 
     Returns
     -------
     DataFrame for a DataFrame, a dict for one mapping, a list of dicts for a list. Each
-    dict holds the :data:`~clvkit.value.clv.CLV_COLUMNS` as floats and ``lifecycle_stage``
-    as a string.
+    dict holds the :data:`~clvkit.value.clv.CLV_COLUMNS` as floats (each followed by
+    its ``_lower`` and ``_upper`` bound with ``interval``) and ``lifecycle_stage`` as a
+    string.
     """
     clv_model = _resolve(model)
-    options = {
+    bounds = interval_options(
+        interval,
+        method=method,
+        n_draws=n_draws,
+        random_state=random_state,
+        draws=draws,
+        caller="predict_clv",
+    )
+    options: dict[str, Any] = {
         "horizon": horizon,
         "discount_rate": discount_rate,
         "period": period,
         "lifecycle": lifecycle,
     }
     if isinstance(customers, pd.DataFrame):
-        return clv_model.predict_clv(customers, margin=margin, **options)  # type: ignore[arg-type]
+        return clv_model.predict_clv(
+            customers,
+            margin=margin,
+            interval=interval,
+            method=method,
+            n_draws=n_draws,
+            random_state=random_state,
+            draws=draws,
+            n_jobs=n_jobs,
+            **options,
+        )
+    options["options"] = bounds
+    options["n_jobs"] = check_n_jobs(n_jobs, "predict_clv")
     if isinstance(customers, Mapping):
         return _predict_records(clv_model, [customers], margin, options, "customers")[0]
     if isinstance(customers, Sequence) and not isinstance(customers, str | bytes):
@@ -170,10 +202,11 @@ def _predict_records(
     # whole columns to Python floats at once (element-wise float(array[i]) cost most of a
     # 1,000-record call)
     n = len(records)
+    names = list(columns)  # the value columns, with their bounds when asked for
     values = zip(
         *(
             np.broadcast_to(np.asarray(columns[name], dtype=np.float64), (n,)).tolist()
-            for name in CLV_COLUMNS
+            for name in names
         ),
         strict=True,
     )
@@ -181,7 +214,7 @@ def _predict_records(
     out: list[dict[str, Any]] = []
     for rec, row_values, label in zip(records, values, labels, strict=True):
         row: dict[str, Any] = {"customer_id": rec["customer_id"]} if "customer_id" in rec else {}
-        row.update(zip(CLV_COLUMNS, row_values, strict=True))
+        row.update(zip(names, row_values, strict=True))
         row["lifecycle_stage"] = label
         out.append(row)
     return out

@@ -7,10 +7,11 @@ the two identical, so the page always lists exactly what is tested.
 
 from __future__ import annotations
 
+import copy
 import json
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,14 @@ import pandas as pd
 import pytest
 
 import clvkit as ck
-from clvkit.errors import ClvkitError, DataWarning, InputError, ModelFileError, UnitError
+from clvkit.errors import (
+    ClvkitError,
+    DataWarning,
+    InputError,
+    ModelFileError,
+    UncertaintyError,
+    UnitError,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "validation.md"
 BEGIN, END = "<!-- bad-input table: begin -->", "<!-- bad-input table: end -->"
@@ -54,6 +62,25 @@ MODEL = ck.CLVModel.from_models(
     ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W"),
     ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44, time_unit="W"),
 )
+
+
+def _fitted() -> ck.CLVModel:
+    """A CLVModel fitted on a small simulated cohort (it has parameter covariances)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ck.CLVModel().fit(ck.datasets.simulate_rfm(300, seed=1))
+
+
+FITTED = _fitted()
+
+
+def saddle_model() -> ck.CLVModel:
+    """FITTED with its purchase model's information flagged not positive definite, as a
+    fit that ends on a saddle or a ridge records it."""
+    purchase = copy.deepcopy(FITTED.purchase_model_)
+    assert purchase.diagnostics_ is not None
+    purchase.diagnostics_ = replace(purchase.diagnostics_, hessian_positive_definite=False)
+    return ck.CLVModel.from_models(purchase, FITTED.spend_model_)
 
 
 def model_file(tmp: Path, edit: Callable[[dict], None]) -> Path:
@@ -515,6 +542,65 @@ CASES = [
         ),
         InputError,
         "horizon='all' needs a discount_rate > 0",
+    ),
+    # intervals (uncertainty)
+    Case(
+        "predict_clv",
+        "interval outside (0, 1)",
+        lambda _: FITTED.predict_clv(rfm(), horizon=5, interval=90),
+        InputError,
+        "'interval' argument of CLVModel.predict_clv must be a probability strictly between",
+    ),
+    Case(
+        "predict_clv",
+        "unknown interval method",
+        lambda _: FITTED.predict_clv(rfm(), horizon=5, interval=0.9, method="exact"),
+        InputError,
+        r"'method' argument .* must be one of \['delta', 'parametric', 'bootstrap'\]",
+    ),
+    Case(
+        "predict_clv",
+        "fewer than 2 draws",
+        lambda _: FITTED.predict_clv(
+            rfm(), horizon=5, interval=0.9, method="parametric", n_draws=1
+        ),
+        InputError,
+        "'n_draws' argument .* must be a whole number >= 2",
+    ),
+    Case(
+        "predict_clv",
+        "interval of a model built from parameters",
+        lambda _: MODEL.predict_clv(rfm(), horizon=5, interval=0.9),
+        UncertaintyError,
+        "no parameter covariance: it was built with from_params.*'bootstrap' still works",
+    ),
+    Case(
+        "predict_clv",
+        "information matrix not positive definite",
+        lambda _: saddle_model().predict_clv(rfm(), horizon=5, interval=0.9),
+        UncertaintyError,
+        "not positive definite.*'bootstrap' still works",
+    ),
+    Case(
+        "predict_clv",
+        "bootstrap without draws",
+        lambda _: FITTED.predict_clv(rfm(), horizon=5, interval=0.9, method="bootstrap"),
+        UncertaintyError,
+        r"draws = model\.bootstrap\(customers",
+    ),
+    Case(
+        "segment_summary",
+        "interval without the model",
+        lambda _: ck.segment_summary(FITTED.predict_clv(rfm(), horizon=5), interval=0.9),
+        InputError,
+        "needs model=",
+    ),
+    Case(
+        "clv_cashflows",
+        "total without segments",
+        lambda _: ck.clv_cashflows(FITTED, rfm(), horizon=5, total=True),
+        InputError,
+        "total=True needs segments",
     ),
     # model files
     Case(

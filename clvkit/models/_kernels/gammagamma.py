@@ -196,3 +196,16 @@ def expected_spend(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarr
     """
     p, q, v = np.asarray(params, dtype=np.float64)
     return np.asarray(p * (v + x * m) / (p * x + q - 1.0))
+
+
+def expected_spend_terms(params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fader & Hardie (2013), eq. 5, as ``E[M | x, m] = intercept + slope * m``.
+
+    ``intercept = p v / (p x + q - 1)`` and ``slope = p x / (p x + q - 1)`` depend on ``x``
+    alone, so a total of expected spend over customers with the same ``x`` needs only
+    their count and the sum of their ``m``. Broadcasts over ``params`` as
+    :func:`expected_spend` does.
+    """
+    p, q, v = np.asarray(params, dtype=np.float64)
+    denominator = p * x + q - 1.0
+    return np.asarray(p * v / denominator), np.asarray(p * x / denominator)

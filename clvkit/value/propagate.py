@@ -1,0 +1,301 @@
+"""CLV quantities at many parameter vectors, block of customers by block of customers.
+
+The intervals of :meth:`clvkit.CLVModel.predict_clv`, :func:`clvkit.segment_summary` and
+:func:`clvkit.clv_cashflows` evaluate the same building blocks as the point prediction at
+every parameter configuration of a :class:`~clvkit.models.uncertainty.Plan` (the forward
+steps of the delta method, or the draws):
+
+- P(alive) per distinct history ``(x, t_x, T)``;
+- the expected purchases while alive at each step end, per distinct ``(x, T)``, reduced to
+  the horizon's total and its discounted sum (or kept per step for cash flows);
+- the expected spend, ``intercept + slope * monetary_value`` with terms per distinct
+  ``x`` (Gamma-Gamma), so totals over customers need only counts and sums of spend.
+
+Sums over small axes use ``einsum``, never a BLAS product: on a busy machine OpenBLAS's
+worker threads cost far more than the arithmetic. Customers go through in blocks sorted
+by history (each distinct history is evaluated
+once), and every array stays below :data:`~clvkit.models.uncertainty.CELLS` floats: the
+memory does not grow with the number of customers times the number of draws. Only the
+purchase-model contract and the spend model are used, never a kernel.
+
+The step curve at many parameter vectors
+----------------------------------------
+A horizon of ``K`` steps needs the expected purchases ``E(t_k)`` at every step end, for
+every distinct ``(x, T)`` and parameter vector: the costly part. At the estimate the
+curve is computed at every step (as the point prediction does). At another parameter
+vector it is computed exactly at a few *nodes* among the step ends (Chebyshev-spaced in
+``(0, H]``, always including ``H``) and in between as the estimate's curve times the
+polynomial interpolation of the ratio ``E(t; theta) / E(t; theta_hat)``. The ratio is a
+smooth, slowly varying function of time (it is 1 at the estimate), so 8 nodes reproduce
+the discounted sum of a 52-step horizon to about 1e-12 relative on CDNOW, where the
+parameter uncertainty is largest (12 nodes beyond 64 steps: 1e-8 over 520 steps); the
+horizon's total is exact. Histories whose curve at the estimate vanishes at a node are
+computed exactly. Without discounting (a zero rate, or one step) the discounted sum is the
+total, and only the horizon's end is evaluated.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+
+from clvkit.models.inputs import RFMInput
+from clvkit.models.uncertainty import CELLS, CustomerBlock, Plan, customer_blocks
+from clvkit.value.discount import Schedule
+
+if TYPE_CHECKING:
+    from clvkit.models import PurchaseModel
+    from clvkit.value.clv import CLVModel
+
+__all__ = ["BlockValues", "StepCurves", "clv_blocks"]
+
+_R = TypeVar("_R")
+
+#: floats kept per customer and configuration by the reductions (P(alive), totals, spend,
+#: products)
+_ARRAYS_PER_CONFIG = 8
+
+
+class StepCurves:
+    """The expected purchases while alive at a schedule's step ends, at many parameter
+    vectors, from a few exact nodes (see the module notes).
+
+    Parameters
+    ----------
+    purchase : purchase model
+        Fitted; its estimate is the reference curve.
+    ends : (K,) array
+        Step ends, the last the horizon.
+    factors : (K,) array
+        Discount factor of each step.
+    """
+
+    def __init__(self, purchase: PurchaseModel, ends: np.ndarray, factors: np.ndarray) -> None:
+        self.purchase = purchase
+        self.estimate = purchase._check_fitted()[:, None]
+        self.ends = ends
+        K = ends.size
+        # summation by parts: sum_k f_k (E_k - E_(k-1)) = sum_k (f_k - f_(k+1)) E_k
+        self.weights = factors - np.append(factors[1:], 0.0)
+        self.factors = factors
+        n_nodes = 8 if K <= 64 else 12
+        if n_nodes >= K:
+            self.nodes = np.arange(K)
+            self.lagrange = np.eye(K)
+        else:
+            u = np.cos(np.pi * (np.arange(n_nodes) + 0.5) / n_nodes)[::-1]
+            wanted = 0.5 * (u + 1.0) * ends[-1]
+            idx = np.clip(np.searchsorted(ends, wanted), 0, K - 1)
+            self.nodes = np.unique(np.append(idx, K - 1))
+            self.lagrange = _lagrange_matrix(ends[self.nodes], ends)
+
+    def evaluate(
+        self, params: np.ndarray, x: np.ndarray, T: np.ndarray, steps: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Total and discounted expected purchases over the horizon if alive, at parameter
+        vectors ``(k, d)`` for histories ``(x, T)`` (m,): ``(d, m)`` each; with ``steps``,
+        also the expected purchases in each step, ``(d, m, K)``."""
+        d, m, K = params.shape[1], x.size, self.ends.size
+        total = np.empty((d, m))
+        disc = np.empty((d, m))
+        inc_all = np.empty((d, m, K)) if steps else None
+        n = self.nodes.size
+        per_row = d * (n if n < K and not steps else K) + 2 * K
+        sub = max(1, CELLS // per_row)
+        # no discounting (every weight but the last is 0): the horizon's end is enough
+        last_only = not steps and not np.any(self.weights[:-1])
+        for a in range(0, m, sub):
+            b = min(a + sub, m)
+            xs, Ts = x[a:b], T[a:b]
+            if last_only:
+                at_end = self.purchase._alive_curve_at(params, xs, Ts, self.ends[-1:])[:, :, 0]
+                total[:, a:b] = at_end
+                disc[:, a:b] = at_end * self.weights[-1]
+                continue
+            if n == K:  # every step is a node: nothing to interpolate
+                curve = self.purchase._alive_curve_at(params, xs, Ts, self.ends)
+                total[:, a:b] = curve[:, :, -1]
+                disc[:, a:b] = np.einsum("dmk,k->dm", curve, self.weights)
+                if inc_all is not None:
+                    inc_all[:, a:b] = np.diff(curve, axis=2, prepend=0.0)
+                continue
+            center = self.purchase._alive_curve_at(self.estimate, xs, Ts, self.ends)[0]
+            at_nodes = self.purchase._alive_curve_at(params, xs, Ts, self.ends[self.nodes])
+            base = center[:, self.nodes]
+            ok = np.all(base > 0, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = at_nodes / base  # (d, rows, n)
+            if inc_all is not None:
+                curve = center * np.einsum("drj,kj->drk", ratio, self.lagrange)
+                inc_all[:, a:b] = np.diff(curve, axis=2, prepend=0.0)
+            # discounted sum = sum_j ratio_j * (sum_k w_k center_k L_kj); total = node H
+            coef = np.einsum("rk,kj->rj", center * self.weights, self.lagrange)  # (rows, n)
+            disc[:, a:b] = np.einsum("drj,rj->dr", ratio, coef)
+            total[:, a:b] = at_nodes[:, :, -1]
+            if not ok.all():  # a curve that vanishes at a node: evaluate those exactly
+                bad = np.flatnonzero(~ok)
+                exact = self.purchase._alive_curve_at(params, xs[bad], Ts[bad], self.ends)
+                disc[:, a + bad] = np.einsum("dmk,k->dm", exact, self.weights)
+                if inc_all is not None:
+                    inc_all[:, a + bad] = np.diff(exact, axis=2, prepend=0.0)
+        return total, disc, inc_all
+
+
+def _lagrange_matrix(nodes: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``L[k, j]``: the Lagrange basis polynomial of ``nodes[j]`` at ``at[k]`` (so a
+    polynomial through values ``v`` at the nodes is ``L @ v`` at ``at``)."""
+    n = nodes.size
+    L = np.ones((at.size, n))
+    for j in range(n):
+        for i in range(n):
+            if i != j:
+                L[:, j] *= (at - nodes[i]) / (nodes[j] - nodes[i])
+    return L
+
+
+@dataclass(frozen=True)
+class BlockValues:
+    """The CLV building blocks of one block of customers at every configuration.
+
+    Purchase quantities are per distinct history (``triple``) or distinct ``(x, T)`` pair,
+    the spend per distinct history as ``intercept + slope * monetary_value``.
+
+    Attributes
+    ----------
+    rows : (B,) intp
+        Positions of the customers in the input.
+    triple, pair : (B,) intp
+        Each customer's distinct history and distinct ``(x, T)`` pair in the block.
+    triple_pair : (t,) intp
+        Each distinct history's pair.
+    monetary : (B,) float
+        The customers' ``monetary_value``.
+    p_alive : (d_p, t) array
+        P(alive) of each distinct history.
+    alive_total, alive_discounted : (d_p, pairs) arrays
+        Expected purchases over the horizon if alive now, undiscounted and discounted.
+    increments : (d_p, pairs, K) array or None
+        With ``steps``: the expected purchases while alive in each discounting step.
+    spend_intercept, spend_slope : (d_s, t) arrays
+        Expected spend ``intercept + slope * monetary_value`` of each distinct history.
+    """
+
+    rows: np.ndarray
+    triple: np.ndarray
+    pair: np.ndarray
+    triple_pair: np.ndarray
+    monetary: np.ndarray
+    p_alive: np.ndarray
+    alive_total: np.ndarray
+    alive_discounted: np.ndarray
+    increments: np.ndarray | None
+    spend_intercept: np.ndarray
+    spend_slope: np.ndarray
+
+    def customer_p_alive(self) -> np.ndarray:
+        """P(alive) per customer: (d_p, B)."""
+        return self.p_alive[:, self.triple]
+
+    def customer_total(self) -> np.ndarray:
+        """Undiscounted expected purchases if alive, per customer: (d_p, B)."""
+        return self.alive_total[:, self.pair]
+
+    def customer_discounted(self) -> np.ndarray:
+        """Discounted expected purchases if alive, per customer: (d_p, B)."""
+        return self.alive_discounted[:, self.pair]
+
+    def customer_spend(self) -> np.ndarray:
+        """Expected spend per customer: (d_s, B)."""
+        out = self.spend_slope[:, self.triple] * self.monetary
+        out += self.spend_intercept[:, self.triple]
+        return out
+
+
+def clv_blocks(
+    model: CLVModel,
+    rfm: RFMInput,
+    schedule: Schedule,
+    plan: Plan,
+    reduce: Callable[[BlockValues], _R],
+    *,
+    steps: bool = False,
+    expand: bool = True,
+    per_customer_width: int = 0,
+    n_jobs: int = 1,
+) -> Iterator[_R]:
+    """``reduce`` of the CLV building blocks of each block of customers, in order.
+
+    With ``expand`` the arrays have one row per configuration of ``plan``. Without, and
+    for the delta method only, they have one row per forward step of their own model (the
+    purchase quantities ``k_purchase`` rows, the spend ``k_spend``; the estimate itself,
+    column 0 of each block, is left out: the caller has it from the point prediction),
+    which is all the delta method needs. ``per_customer_width`` is the number of further
+    floats per customer and configuration ``reduce`` keeps (one per step for per-customer
+    cash flows, say); blocks shrink so the total stays bounded. With ``n_jobs`` > 1,
+    blocks are evaluated and reduced by that many threads (the kernels' numpy and scipy
+    loops run outside Python's lock), at most two blocks per thread in flight.
+    """
+    purchase, spend_model = model.purchase_model_, model.spend_model_
+    p_block, s_block = plan.block("purchase_model"), plan.block("spend_model")
+    ip, is_ = p_block.index, s_block.index
+    p_params, s_params = p_block.params, s_block.params
+    if not expand:
+        assert plan.method == "delta"
+        p_params, s_params = p_params[:, 1:], s_params[:, 1:]
+    expand_p = expand and not _is_identity(ip, p_params.shape[1])
+    expand_s = expand and not _is_identity(is_, s_params.shape[1])
+    x_name, tx_name, T_name = purchase.columns
+    x, t_x, T = rfm[x_name], rfm[tx_name], rfm[T_name]
+    m = rfm["monetary_value"]
+    curves = StepCurves(purchase, schedule.ends, schedule.factors)
+
+    def evaluate(cb: CustomerBlock) -> _R:
+        pa = purchase._p_alive_at(p_params, cb, per_triple=True)
+        total, disc, inc = curves.evaluate(p_params, cb.pair_x, cb.pair_T, steps)
+        intercept, slope = spend_model._spend_terms_at(s_params, cb.triple_x)
+        if expand_p:
+            pa, total, disc = pa[ip], total[ip], disc[ip]
+            if inc is not None:
+                inc = inc[ip]
+        if expand_s:
+            intercept, slope = intercept[is_], slope[is_]
+        new_triple = np.flatnonzero(np.diff(cb.triple, prepend=-1))
+        return reduce(
+            BlockValues(
+                rows=cb.rows,
+                triple=cb.triple,
+                pair=cb.pair,
+                triple_pair=cb.pair[new_triple],
+                monetary=m[cb.rows],
+                p_alive=pa,
+                alive_total=total,
+                alive_discounted=disc,
+                increments=inc,
+                spend_intercept=intercept,
+                spend_slope=slope,
+            )
+        )
+
+    rows_width = plan.n_configs * (_ARRAYS_PER_CONFIG + per_customer_width) * 2 * n_jobs
+    blocks = customer_blocks(x, t_x, T, rows_width)
+    if n_jobs == 1:
+        for cb in blocks:
+            yield evaluate(cb)
+        return
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        pending: deque[Future[_R]] = deque()
+        for cb in blocks:
+            pending.append(pool.submit(evaluate, cb))
+            if len(pending) >= 2 * n_jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _is_identity(index: np.ndarray, size: int) -> bool:
+    return index.size == size and bool(np.array_equal(index, np.arange(size)))
