@@ -19,6 +19,7 @@ from clvkit._version import __version__
 from clvkit.data import (
     calibration_holdout,
     cohort_table,
+    occasion_summary,
     retention_table,
     rfm_segments,
     rfm_summary,
@@ -81,6 +82,7 @@ __all__ = [
     "lifecycle_stage",
     "load_model",
     "modelled_cohort_retention",
+    "occasion_summary",
     "pivot_cashflows",
     "predict_clv",
     "probability_alive_matrix",

@@ -114,8 +114,10 @@ def check_period(period: object) -> str:
     return period
 
 
-def _ordinal(day: np.ndarray, period: str) -> np.ndarray:
+def period_ordinal(day: np.ndarray, period: str) -> np.ndarray:
     """Integer number of the calendar period holding each datetime64[D] day."""
+    if period == "D":
+        return day.view(np.int64)
     if period == "W":
         # 1970-01-01 (day 0) was a Thursday; Monday-based week number = (day + 3) // 7.
         return (day.view(np.int64) + 3) // 7
@@ -127,8 +129,10 @@ def _ordinal(day: np.ndarray, period: str) -> np.ndarray:
     return day.astype("datetime64[Y]").view(np.int64)
 
 
-def _start_of(ordinal: np.ndarray, period: str) -> np.ndarray:
-    """First day (datetime64[D]) of each period number; inverse of :func:`_ordinal`."""
+def period_first_day(ordinal: np.ndarray, period: str) -> np.ndarray:
+    """First day (datetime64[D]) of each period number; inverse of :func:`period_ordinal`."""
+    if period == "D":
+        return ordinal.view("datetime64[D]")
     if period == "W":
         return (ordinal * 7 - 3).view("datetime64[D]")
     if period == "M":
@@ -179,11 +183,11 @@ def activity(
     )
     day = bought.period_start.astype("datetime64[D]")
     last_day: Any = bought.observation_end.astype("datetime64[D]")
-    ordinal = _ordinal(day, period)
+    ordinal = period_ordinal(day, period)
     first_ordinal = int(ordinal.min())
-    last_ordinal = int(_ordinal(np.array([last_day]), period)[0])
+    last_ordinal = int(period_ordinal(np.array([last_day]), period)[0])
     end = last_day + np.timedelta64(1, "D")  # exclusive
-    next_start = _start_of(np.array([last_ordinal + 1]), period)[0]
+    next_start = period_first_day(np.array([last_ordinal + 1]), period)[0]
     complete = bool(end == next_start)
 
     customer = bought.customer
@@ -207,7 +211,7 @@ def activity(
             customer = renumber[customer]
         ids = bought.customer_ids[~acquired_late]
         last_ordinal -= 1
-        end = next_start = _start_of(np.array([last_ordinal + 1]), period)[0]
+        end = next_start = period_first_day(np.array([last_ordinal + 1]), period)[0]
         complete = True
     else:
         ids = bought.customer_ids
@@ -224,7 +228,7 @@ def activity(
 
     n_periods = last_ordinal - first_ordinal + 1
     ordinals = np.arange(first_ordinal, last_ordinal + 1, dtype=np.int64)
-    bounds = np.append(_start_of(ordinals, period), end)
+    bounds = np.append(period_first_day(ordinals, period), end)
     periods = pd.period_range(
         pd.Timestamp(bounds[0]).to_period(period), periods=n_periods, freq=period
     )
@@ -255,7 +259,7 @@ def activity(
 
 
 def _label(ordinal: int, period: str) -> str:
-    start = _start_of(np.array([ordinal]), period)[0]
+    start = period_first_day(np.array([ordinal]), period)[0]
     return str(pd.Timestamp(start).to_period(period))
 
 

@@ -12,11 +12,13 @@ and each purchase, the first included, is worth ``Gamma(p, nu)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from clvkit._time import check_time_unit, unit_length_days
+from clvkit.data.retention import period_first_day, period_ordinal
 from clvkit.errors import InputError, UnitError
 from clvkit.models.beta_geo import BetaGeo
 from clvkit.models.purchase import PurchaseModel
@@ -171,6 +173,38 @@ def simulate_rfm(
     return out
 
 
+def _calendar_occasions(
+    origin: pd.Timestamp, first_day: np.ndarray, obs: int, unit: str
+) -> tuple[np.ndarray, Any]:
+    """Occasions of a discrete-time model as calendar periods of ``unit``.
+
+    A customer's first purchase falls in their occasion 0, the calendar period holding
+    it; occasion ``j`` is the ``j``-th period after it, and only whole periods before the
+    end of observation are observed. Returns the number of observed occasions after the
+    first (``T``) and a function placing each repeat purchase at a uniform moment of its
+    occasion's period (days since ``origin``).
+    """
+    if unit not in ("D", "W", "M", "Q", "Y"):
+        raise UnitError(
+            "A discrete-time model simulates one occasion per calendar period: time_unit "
+            f"must be one of ['D', 'W', 'M', 'Q', 'Y']. Got {unit!r}."
+        )
+    day0 = np.datetime64(origin.date(), "D")
+    first = day0 + np.floor(first_day).astype(np.int64).astype("timedelta64[D]")
+    k0 = period_ordinal(first, unit)
+    end = day0 + np.timedelta64(obs, "D")  # the first day no longer observed
+    last_whole = int(period_ordinal(np.array([end]), unit)[0]) - 1
+    T = np.maximum(last_whole - k0, 0).astype(np.float64)
+
+    def place(rng: np.random.Generator, owner: np.ndarray, occasion: np.ndarray) -> np.ndarray:
+        k = k0[owner] + occasion.astype(np.int64)
+        begin = period_first_day(k, unit)
+        length = (period_first_day(k + 1, unit) - begin).astype(np.float64)
+        return np.asarray((begin - day0).astype(np.float64) + rng.uniform(0.0, length))
+
+    return T, place
+
+
 def simulate_transactions(
     n_customers: int,
     *,
@@ -189,7 +223,11 @@ def simulate_transactions(
     ``start`` (first purchase at their acquisition time) and observed until
     ``start + observation_days``. Dates keep the time of day, so a daily grain merges
     purchases that fall on one day, as in a real log. For a discrete-time model (BG/BB)
-    the occasions are consecutive ``time_unit`` periods after the first purchase.
+    the occasions are calendar periods of ``time_unit`` (years, quarters, months, weeks
+    or days): occasion 0 is the period of the first purchase, a purchase at occasion
+    ``j`` falls at a uniform moment of the ``j``-th period after it, and only whole
+    periods before the end of observation are observed, so
+    :func:`clvkit.occasion_summary` gives back the histories drawn.
 
     Parameters
     ----------
@@ -228,19 +266,24 @@ def simulate_transactions(
     gg = _params(gg_params, CDNOW_GG_PARAMS, "gg_params")
     rng = np.random.default_rng(seed)
     first_day = rng.uniform(0.0, acq, size=n)
-    T_units = (obs - first_day) / unit_days
+    origin = pd.Timestamp(start)
     if purchase.discrete:
-        T_units = np.floor(T_units)
+        T_units, place = _calendar_occasions(origin, first_day, obs, time_unit)
+    else:
+        T_units = (obs - first_day) / unit_days
     x, _, alive, repeat_time = purchase._simulate(rng, T_units, times=True)
     assert repeat_time is not None
     counts = x.astype(np.int64)
     owner = np.repeat(np.arange(n), counts)
+    if purchase.discrete:
+        repeat_day = place(rng, owner, repeat_time)
+    else:
+        repeat_day = first_day[owner] + repeat_time * unit_days
     nu = rng.gamma(shape=gg["q"], scale=1.0 / gg["v"], size=n)
     ids = np.concatenate([np.arange(n), owner])
-    t_days = np.concatenate([first_day, first_day[owner] + repeat_time * unit_days])
+    t_days = np.concatenate([first_day, repeat_day])
     amount = rng.gamma(shape=gg["p"], scale=1.0 / nu[ids])
     order = np.lexsort((t_days, ids))
-    origin = pd.Timestamp(start)
     dates = origin + pd.to_timedelta(np.round(t_days[order] * 86400.0), unit="s")
     return pd.DataFrame(
         {

@@ -395,7 +395,7 @@ class CLVModel:
         historical = margin * rfm["historical_value"]
         potential = margin * spend * alive_discounted
         expected = p_alive * potential
-        new_within, window = rules.windows(self.time_unit_)
+        new_within, window = rules.windows(self.time_unit_, discrete=purchase.discrete)
         p_active = np.asarray(purchase.probability_purchase(rfm, window))
         stages = assign_stages(
             rules, T=rfm[T_name], frequency=x, p_active=p_active, new_within=new_within

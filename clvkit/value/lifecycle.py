@@ -19,6 +19,7 @@ a healthy stage, whichever model is used.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,12 +91,19 @@ class LifecycleRules:
                 f"LifecycleRules.early_max_frequency must be an integer >= 0. Got {emf!r}."
             )
 
-    def windows(self, time_unit: str | None) -> tuple[float, float]:
-        """``new_within`` and ``activity_window`` in model time units."""
+    def windows(self, time_unit: str | None, *, discrete: bool = False) -> tuple[float, float]:
+        """``new_within`` and ``activity_window`` in model time units.
+
+        For a discrete-time model (purchase occasions) both are rounded up to whole
+        occasions, the activity window to at least one: "13W" of a yearly model is the
+        next occasion.
+        """
         new = parse_horizon(self.new_within, time_unit, argument="new_within")
         window = parse_horizon(
             self.activity_window, time_unit, argument="activity_window", allow_zero=False
         )
+        if discrete:
+            new, window = float(math.ceil(new - 1e-9)), max(1.0, float(math.ceil(window - 1e-9)))
         return new, window
 
 
@@ -147,7 +155,7 @@ def lifecycle_stage(
     rules = LifecycleRules() if rules is None else rules
     if not isinstance(rules, LifecycleRules):
         raise InputError("The 'rules' argument must be a clvkit LifecycleRules.")
-    new_within, window = rules.windows(purchase.time_unit_)
+    new_within, window = rules.windows(purchase.time_unit_, discrete=purchase.discrete)
     p_active = purchase.probability_purchase(customers, window)
     frame = customers
     codes = assign_stages(

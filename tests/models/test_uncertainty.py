@@ -234,7 +234,12 @@ def test_every_prediction_takes_an_interval(fitted, cohort):
     assert new["p_alive"]["p_alive_lower"] <= new["p_alive"]["p_alive"]
 
 
-def test_parametric_and_bootstrap_agree_with_the_delta_method(fitted, cohort):
+def test_parametric_and_bootstrap_agree_with_the_delta_method(kind):
+    # asymptotic intervals agree once the cohort is large enough for the likelihood to be
+    # close to quadratic in the log-parameters: Pareto/NBD's is flat in s and beta, and at
+    # 4,000 customers some widths differ by 13 %; at 20,000 all agree within 10 %
+    cohort = simulated_cohort(kind, n=20_000, seed=3)
+    fitted = getattr(ck, kind)().fit(cohort)
     head = cohort.iloc[:400]
     h = _h(fitted, 26)
 
