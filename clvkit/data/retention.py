@@ -364,6 +364,12 @@ def retention_table(
         When transactions fall after ``observation_end``, and when the last period is
         incomplete and flagged (both are UserWarnings).
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.retention_table(**arguments)
     act = activity(
         transactions,
         period=period,
@@ -472,6 +478,12 @@ def cohort_table(
     clvkit.errors.UnitError
         If ``period`` is not supported.
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.cohort_table(**arguments)
     if not isinstance(metric, str) or metric not in METRICS:
         raise InputError(
             f"The 'metric' argument of cohort_table must be one of {list(METRICS)}. "

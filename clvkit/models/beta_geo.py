@@ -120,6 +120,12 @@ class BetaGeo(BaseModel):
         self
         """
         self._check_hyperparameters()
+        if customers is not None and not isinstance(customers, pd.DataFrame):  # engines
+            from clvkit.engines.fitting import fit_input  # distinct rows with counts
+
+            customers, weights, time_unit = fit_input(  # type: ignore[assignment]
+                customers, ("frequency", "recency", "T"), weights, time_unit, "BetaGeo.fit"
+            )
         rfm = read_rfm(
             customers,
             {"frequency": frequency, "recency": recency, "T": T},

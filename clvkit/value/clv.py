@@ -125,7 +125,12 @@ class CLVModel:
         """
         purchase = _template(self.purchase_model, BetaGeo, "purchase_model")
         spend = _template(self.spend_model, GammaGamma, "spend_model")
-        if not isinstance(customers, pd.DataFrame):
+        attrs = customers.attrs if isinstance(customers, pd.DataFrame) else None
+        if attrs is None:  # engines: each model's fit reduces the source to distinct rows
+            from clvkit.engines.fitting import is_source, recorded_attrs
+
+            attrs = recorded_attrs(customers) if is_source(customers) else None
+        if attrs is None:
             raise InputError(
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
                 f"T and monetary_value. Got {type(customers).__name__}."
@@ -135,7 +140,7 @@ class CLVModel:
         self.purchase_model_ = purchase
         self.spend_model_ = spend
         self.time_unit_ = purchase.time_unit_
-        grain = customers.attrs.get("grain")
+        grain = attrs.get("grain")
         self.grain_ = grain if isinstance(grain, str) else None
         self.n_customers_ = purchase.n_customers_
         return self
