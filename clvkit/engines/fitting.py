@@ -150,8 +150,8 @@ def _to_numpy(result: Any, source: Source) -> dict[str, np.ndarray]:
         raw = {n: col.to_numpy(zero_copy_only=False) for n, col in _spark_arrow(result).items()}
     out = {}
     for name, values in raw.items():
-        if np.ma.isMaskedArray(values):
-            values = values.astype(np.float64).filled(np.nan)
+        if isinstance(values, np.ma.MaskedArray):
+            values = np.ma.filled(values.astype(np.float64), np.nan)
         out[name] = np.asarray(values, dtype=np.float64)
     return out
 

@@ -67,7 +67,7 @@ def configure(
 
 
 def _kind(obj: object) -> str | None:
-    """"files", "duckdb", "spark" or None, from the object's type alone (no imports)."""
+    """ "files", "duckdb", "spark" or None, from the object's type alone (no imports)."""
     if isinstance(obj, str | os.PathLike):
         return "files"
     if isinstance(obj, list | tuple) and obj and all(isinstance(p, str | os.PathLike) for p in obj):
@@ -140,9 +140,7 @@ def _files(paths: str | os.PathLike[str] | list[Any] | tuple[Any, ...]) -> list[
         text = os.fspath(item)
         path = Path(text)
         if path.is_dir():
-            found.extend(
-                sorted(str(p) for p in path.rglob("*") if p.is_file() and _format(str(p)))
-            )
+            found.extend(sorted(str(p) for p in path.rglob("*") if p.is_file() and _format(str(p))))
         elif glob.has_magic(text):
             found.extend(sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file()))
         elif path.is_file():

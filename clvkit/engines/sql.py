@@ -6,20 +6,24 @@ differs between DuckDB and Spark). The pandas path (:mod:`clvkit.data`) is the r
 each rule names the pandas function it mirrors, so a change there has one place to be
 mirrored here:
 
-=============================  ====================================================  =====================
-rule                           here                                                  pandas
-=============================  ====================================================  =====================
-wall clock of a time column    :func:`hour_number`, :func:`day_number`               ``_wall_times``
-string dates                   :func:`parsed_timestamp`                              ``_parse_column``
-grain periods                  :func:`period_key`                                    ``period_start``
-bad rows (ids, dates, amounts) :func:`scan_sql` (``RULES``)                          ``_build``
-end of observation             ``pk <= end`` in :func:`purchases_cte`                ``_build``
-purchases (merge in a grain)   :func:`purchases_cte`                                 ``_merge``
-frequency, recency, T, value   :func:`summary_sql`                                   ``rfm._summarise``
-calibration / holdout          :func:`summary_sql` with ``cut < end``                ``calibration_holdout``
-retention / cohort tables      :func:`activity_cte`, :func:`retention_sql`,          ``retention.activity``
-                               :func:`cohort_sql`
-=============================  ====================================================  =====================
+========================  ====================================  ======================
+rule                      here                                  pandas
+========================  ====================================  ======================
+wall clock of a time      :func:`hour_number`,                  ``_wall_times``
+column                    :func:`day_number`
+string dates              :func:`parsed_timestamp`              ``_parse_column``
+grain periods             :func:`period_key`                    ``period_start``
+bad rows (ids, dates,     :func:`scan_sql` (:data:`RULES`)      ``_build``
+amounts)
+end of observation        ``pk <= end`` (:func:`purchases_cte`) ``_build``
+purchases                 :func:`purchases_cte`                 ``_merge``
+frequency, recency, T,    :func:`summary_sql`                   ``rfm._summarise``
+monetary values
+calibration / holdout     :func:`summary_sql`, ``cut < end``    ``calibration_holdout``
+retention and cohort      :func:`activity_cte`,                 ``retention.activity``
+tables                    :func:`retention_sql`,
+                          :func:`cohort_sql`
+========================  ====================================  ======================
 
 Times become integers before any calendar work: the wall-clock *hour number* or *day
 number* since 1970-01-01 (floored, so times before 1970 are exact too), then a period key
@@ -134,7 +138,9 @@ def floordiv(d: Dialect, x: str, n: int) -> str:
 TIME_KINDS = ("naive", "instant", "date", "string")
 
 #: a string holding a time-zone offset or "Z" after a time: refused (see parsed_timestamp)
-OFFSET_PATTERN = r"[0-9]:[0-9][0-9](:[0-9][0-9]([.][0-9]+)?)? ?(Z|UTC|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+OFFSET_PATTERN = (
+    r"[0-9]:[0-9][0-9](:[0-9][0-9]([.][0-9]+)?)? ?(Z|UTC|[+-][0-9][0-9](:?[0-9][0-9])?)$"
+)
 
 
 def parsed_timestamp(d: Dialect, c: str, fmt: str | None) -> str:
@@ -292,7 +298,8 @@ def rule_conditions(d: Dialect, cols: Columns) -> dict[str, str]:
     out = {"id_missing": f"{cid} IS NULL", "time_missing": f"{t} IS NULL"}
     if cols.time_kind == "string":
         pattern = string(OFFSET_PATTERN)
-        out["time_offset"] = f"({t} IS NOT NULL AND {d.regex.format(c=f'trim({t})', pattern=pattern)})"
+        offset = d.regex.format(c=f"trim({t})", pattern=pattern)
+        out["time_offset"] = f"({t} IS NOT NULL AND {offset})"
         out["time_unparsed"] = f"({t} IS NOT NULL AND {parsed_timestamp(d, t, cols.fmt)} IS NULL)"
     if cols.monetary is not None:
         a = f"CAST({d.ident(cols.monetary)} AS DOUBLE)"

@@ -29,7 +29,7 @@ import pandas as pd
 
 from clvkit._time import DAYS_PER_UNIT, check_grain, check_time_unit
 from clvkit._validation import format_examples, rule_message
-from clvkit.data.retention import METRICS, _INCOMPLETE, _ordinal, _start_of, check_period
+from clvkit.data.retention import _INCOMPLETE, METRICS, _ordinal, _start_of, check_period
 from clvkit.data.transactions import (
     _check_column_arguments,
     _parse_instant,
@@ -74,7 +74,7 @@ class Prepared:
 
 
 def _time_kind(source: Source, column: str) -> str | None:
-    """"naive", "instant", "date", "string", or None for a type clvkit refuses."""
+    """ "naive", "instant", "date", "string", or None for a type clvkit refuses."""
     t = source.types[column]
     if source.engine == "duckdb":
         name = str(t).upper()
@@ -225,12 +225,10 @@ def _raise_bad_rows(source: Source, cols: sql.Columns, counts: dict[str, Any]) -
         column = role.get(column_role, cols.monetary)
         subject = f"Column {column!r}"
         if name == "id_missing":
-            raise InputError(
-                rule_message(subject, text, n_bad, n_rows, "(no customer id to show)")
-            )
+            raise InputError(rule_message(subject, text, n_bad, n_rows, "(no customer id to show)"))
         rows = _fetch(source.query(sql.examples_sql(source.dialect, source.name, cols, name)))
         ids, raw = rows["cid"], rows["raw"]
-        examples = format_examples(ids, n_bad)
+        examples = format_examples(list(ids), n_bad)
         if name == "time_missing":
             missing = "NaN/None/NaT" if cols.time_kind == "string" else "NaT"
             text = text.format(missing=missing)
@@ -291,11 +289,9 @@ def prepare(
     except InputError as exc:
         end_error = exc
     scan = _fetch(
-        source.query(
-            sql.scan_sql(source.dialect, source.name, cols, grain, end=end_pk, cut=cut_pk)
-        )
+        source.query(sql.scan_sql(source.dialect, source.name, cols, grain, end=end_pk, cut=cut_pk))
     )
-    counts = {k: (v[0] if len(v) else None) for k, v in scan.items()}
+    counts: dict[str, Any] = {k: (v[0] if len(v) else None) for k, v in scan.items()}
     n_rows = int(counts["n_rows"])
     if n_rows == 0:
         raise InputError("The 'transactions' argument has no rows; at least one is needed.")
@@ -641,8 +637,13 @@ def retention_table(
         stacklevel=stacklevel + 1,
     )
     src = act.prepared.source
-    query = "WITH " + act.act_sql() + ", " + sql.retention_sql(
-        src.dialect, "act", act.labels, monetary=monetary is not None, complete=act.complete
+    query = (
+        "WITH "
+        + act.act_sql()
+        + ", "
+        + sql.retention_sql(
+            src.dialect, "act", act.labels, monetary=monetary is not None, complete=act.complete
+        )
     )
     result = src.query(query)
     if src.engine == "spark":

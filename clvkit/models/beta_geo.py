@@ -123,7 +123,7 @@ class BetaGeo(BaseModel):
         if customers is not None and not isinstance(customers, pd.DataFrame):  # engines
             from clvkit.engines.fitting import fit_input  # distinct rows with counts
 
-            customers, weights, time_unit = fit_input(  # type: ignore[assignment]
+            customers, weights, time_unit = fit_input(
                 customers, ("frequency", "recency", "T"), weights, time_unit, "BetaGeo.fit"
             )
         rfm = read_rfm(

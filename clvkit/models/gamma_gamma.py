@@ -77,7 +77,7 @@ class GammaGamma(BaseModel):
         if customers is not None and not isinstance(customers, pd.DataFrame):  # engines
             from clvkit.engines.fitting import fit_input  # distinct rows with counts
 
-            customers, weights, time_unit = fit_input(  # type: ignore[assignment]
+            customers, weights, time_unit = fit_input(
                 customers, ("frequency", "monetary_value"), weights, time_unit, "GammaGamma.fit"
             )
         rfm = read_rfm(

@@ -27,6 +27,7 @@ distinct pair.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -182,6 +183,7 @@ class CLVModel:
         margin: float | str | pd.Series | np.ndarray = 1.0,
         period: float | str | None = None,
         lifecycle: LifecycleRules | None = None,
+        output: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
 
@@ -202,14 +204,28 @@ class CLVModel:
             Discounting step; default one model time unit.
         lifecycle : LifecycleRules, optional
             Thresholds of the ``lifecycle_stage`` column; default ``LifecycleRules()``.
+        output : path, optional
+            With ``customers`` a DuckDB relation or a Parquet/CSV path: write the result
+            to this Parquet file batch by batch (and return its path) instead of returning
+            a frame. See :mod:`clvkit.engines.scoring`.
 
         Returns
         -------
         DataFrame
             Indexed like ``customers``: the columns of :data:`CLV_COLUMNS` (currency
             units, except ``p_alive`` and ``expected_purchases``) and ``lifecycle_stage``.
+            For a Spark DataFrame, a Spark DataFrame of the same columns (the other
+            columns of ``customers``, such as the customer id, carried in front).
         """
         self._check_fitted()
+        if not isinstance(customers, pd.DataFrame):  # engines: Spark, DuckDB or files
+            from clvkit.engines import scoring
+
+            if scoring.is_source(customers):
+                return scoring.predict_clv(
+                    self, customers, horizon=horizon, discount_rate=discount_rate,
+                    margin=margin, period=period, lifecycle=lifecycle, output=output,
+                )  # fmt: skip
         if not isinstance(customers, pd.DataFrame):
             raise InputError(
                 "CLVModel.predict_clv needs a customers DataFrame; for one customer as a "
