@@ -255,8 +255,8 @@ class Columns:
     fmt: str | None  # strftime format of a "string" column
 
 
-def typed_cte(d: Dialect, source: str, cols: Columns, grain: str) -> str:
-    """``tx``: customer id, period key ``pk`` (and ``amt`` as DOUBLE) of every row."""
+def key_expr(d: Dialect, cols: Columns, grain: str) -> str:
+    """The period key (at ``grain``) of each row's time; NULL where it does not parse."""
     c = d.ident(cols.datetime)
     kind = cols.time_kind
     if kind == "string":
@@ -264,10 +264,15 @@ def typed_cte(d: Dialect, source: str, cols: Columns, grain: str) -> str:
         kind = "naive"
     day = day_number(d, c, kind, cols.zone)
     hour = hour_number(d, c, kind, cols.zone) if grain == "h" else day
+    return period_key(d, day, hour, grain)
+
+
+def typed_cte(d: Dialect, source: str, cols: Columns, grain: str) -> str:
+    """``tx``: customer id, period key ``pk`` (and ``amt`` as DOUBLE) of every row."""
     amount = f", CAST({d.ident(cols.monetary)} AS DOUBLE) AS amt" if cols.monetary else ""
     return (
         f"tx AS (SELECT {d.ident(cols.customer_id)} AS cid, "
-        f"{period_key(d, day, hour, grain)} AS pk{amount} FROM {source})"
+        f"{key_expr(d, cols, grain)} AS pk{amount} FROM {source})"
     )
 
 
@@ -322,27 +327,25 @@ def scan_sql(
     """One pass over the log: row count, broken rules, first and last period key, and the
     rows after ``end`` and in ``(cut, end]`` (period keys at ``grain``; None: not asked).
 
-    The period key is computed only on rows that break no rule, so the pass never fails
-    on bad data; its results decide what to raise or warn before any summary is built.
+    The key is NULL where a time does not parse, so the pass never fails on bad data; its
+    results decide what to raise or warn before any summary is built (the keys are only
+    used when no rule is broken).
     """
     conditions = rule_conditions(d, cols)
-    counts = ", ".join(
-        f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {name}" for name, cond in conditions.items()
+    flags = ", ".join(
+        f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {name}" for name, cond in conditions.items()
     )
-    any_bad = " OR ".join(f"({c})" for c in conditions.values())
-    good = f"{source}_good"
-    tx = typed_cte(d, good, cols, grain)
-    parts = ["MIN(pk) AS first_pk", "MAX(pk) AS last_pk"]
+    parts = ["COUNT(*) AS n_rows"]
+    parts += [f"SUM({name}) AS {name}" for name in conditions]
+    parts += ["MIN(pk) AS first_pk", "MAX(pk) AS last_pk"]
     if end is not None:
         parts.append(f"SUM(CASE WHEN pk > {end} THEN 1 ELSE 0 END) AS n_after_end")
     if cut is not None:
         upper = f" AND pk <= {end}" if end is not None else ""
         parts.append(f"SUM(CASE WHEN pk > {cut}{upper} THEN 1 ELSE 0 END) AS n_holdout")
     return (
-        f"WITH bad AS (SELECT COUNT(*) AS n_rows, {counts} FROM {source}), "
-        f"{good} AS (SELECT * FROM {source} WHERE NOT ({any_bad})), {tx}, "
-        f"keys AS (SELECT {', '.join(parts)} FROM tx) "
-        "SELECT * FROM bad CROSS JOIN keys"
+        f"SELECT {', '.join(parts)} FROM "
+        f"(SELECT {flags}, {key_expr(d, cols, grain)} AS pk FROM {source}) AS rows"
     )
 
 

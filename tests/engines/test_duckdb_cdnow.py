@@ -41,7 +41,9 @@ def sources(duckdb: Any, cdnow_files: Path, cdnow_log: pd.DataFrame) -> dict[str
 
 @pytest.mark.parametrize("kind", ["parquet", "csv", "glob", "folder", "relation"])
 @pytest.mark.parametrize("case", RFM_CASES, ids=lambda c: "-".join(map(str, c.values())))
-def test_rfm_summary(sources: dict[str, Any], cdnow_log: pd.DataFrame, kind: str, case: dict) -> None:
+def test_rfm_summary(
+    sources: dict[str, Any], cdnow_log: pd.DataFrame, kind: str, case: dict
+) -> None:
     expected = _quiet(ck.rfm_summary, cdnow_log, monetary="amount", **case)
     got = _quiet(ck.rfm_summary, sources[kind], monetary="amount", **case)
     assert_same(expected, got)
@@ -56,7 +58,9 @@ def test_calibration_holdout(sources: dict[str, Any], cdnow_log: pd.DataFrame, k
     assert_same(no_money, ck.calibration_holdout(sources[kind], **args))
 
 
-def test_warnings_match_and_point_at_the_caller(sources: dict[str, Any], cdnow_log: pd.DataFrame) -> None:
+def test_warnings_match_and_point_at_the_caller(
+    sources: dict[str, Any], cdnow_log: pd.DataFrame
+) -> None:
     with pytest.warns(ck.errors.DataWarning) as theirs:
         ck.rfm_summary(cdnow_log, observation_end="1997-09-30")
     with pytest.warns(ck.errors.DataWarning) as ours:
@@ -77,7 +81,9 @@ def test_retention_table(
 
 @pytest.mark.parametrize("metric", ["retention", "customers", "revenue", "clv"])
 @pytest.mark.parametrize("period", ["W", "M"])
-def test_cohort_table(sources: dict[str, Any], cdnow_log: pd.DataFrame, metric: str, period: str) -> None:
+def test_cohort_table(
+    sources: dict[str, Any], cdnow_log: pd.DataFrame, metric: str, period: str
+) -> None:
     args = {"monetary": "amount", "observation_end": "1998-05-20"}
     expected = _quiet(ck.cohort_table, cdnow_log, period, metric, **args)
     assert_same(expected, _quiet(ck.cohort_table, sources["relation"], period, metric, **args))

@@ -60,7 +60,9 @@ def _both(fn: Any, log: pd.DataFrame, path: Path, **kwargs: Any) -> tuple[Any, A
                 result: Any = fn(source, **kwargs)
             except InputError as exc:
                 result = f"InputError: {exc}"
-        out.append((result, sorted(str(w.message) for w in seen if w.category is ck.errors.DataWarning)))
+        out.append(
+            (result, sorted(str(w.message) for w in seen if w.category is ck.errors.DataWarning))
+        )
     return out[0], out[1]
 
 
