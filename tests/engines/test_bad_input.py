@@ -145,7 +145,8 @@ def test_import_clvkit_imports_no_engine() -> None:
         import sys
         import pandas as pd
         import clvkit as ck
-        tx = pd.DataFrame({"customer_id": [1, 1], "date": pd.to_datetime(["2024-01-01", "2024-01-03"])})
+        dates = pd.to_datetime(["2024-01-01", "2024-01-03"])
+        tx = pd.DataFrame({"customer_id": [1, 1], "date": dates})
         ck.CLVModel  # the whole public API is loaded
         ck.rfm_summary(tx)
         # (pyarrow is left out: pandas 3 imports it itself)
