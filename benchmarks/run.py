@@ -271,7 +271,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if a ratio is below its floor")
     parser.add_argument("--only", nargs="*", help="run only these cases")
     parser.add_argument("--output", type=Path, help="JSON path (default benchmarks/results/)")
+    parser.add_argument(
+        "--engines",
+        action="store_true",
+        help="opt-in: 10M transactions in pandas, DuckDB and Spark (see benchmarks/engines.py)",
+    )
+    parser.add_argument(
+        "--engines-100m",
+        action="store_true",
+        help="opt-in: 100M transactions in Parquet through DuckDB, fits on 10M summaries",
+    )
     args = parser.parse_args(argv)
+    if args.engines or args.engines_100m:
+        return engines_main(args)
     mode = "quick" if args.quick else "full"
     started = _dt.datetime.now(_dt.UTC)
     print(f"clvkit vs lifetimes, {mode} run; ratio = lifetimes s / clvkit s")
@@ -302,6 +314,36 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         print(f"speed regression: {', '.join(failures)} below the floor", file=sys.stderr)
         return 1
+    return 0
+
+
+def engines_main(args: argparse.Namespace) -> int:
+    """The opt-in engine benchmarks: table, targets, JSON, and ``benchmarks/engines.json``."""
+    from benchmarks import engines
+
+    groups = (["10m"] if args.engines else []) + (["100m"] if args.engines_100m else [])
+    started = _dt.datetime.now(_dt.UTC)
+    print(f"engines: {', '.join(groups)}; wall time and peak memory of the whole process")
+    rows = engines.run(groups)
+    met = engines.targets(rows)
+    if met:
+        print("\ntargets:")
+        for t in met:
+            print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['measured']}")
+    info = machine()
+    result = {
+        "mode": "engines-" + "+".join(groups),
+        "started": started.isoformat(timespec="seconds"),
+        "seconds_total": (_dt.datetime.now(_dt.UTC) - started).total_seconds(),
+        "machine": info,
+        "results": rows,
+        "targets": met,
+    }
+    out = args.output or RESULTS / f"engines-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=float))
+    engines.record(rows, info)
+    print(f"\nJSON written to {out}; figures for the docs merged into {engines.RECORD}")
     return 0
 
 

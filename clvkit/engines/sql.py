@@ -72,6 +72,8 @@ class Dialect:
     regex: str
     #: the text type for CAST
     text: str
+    #: the value at the smallest key within a group
+    arg_min: str
 
     def ident(self, name: str) -> str:
         q = self.quote
@@ -93,6 +95,7 @@ DIALECTS: dict[str, Dialect] = {
         parse_with_format="try_strptime({c}, {fmt})",
         regex="regexp_matches({c}, {pattern})",
         text="VARCHAR",
+        arg_min="arg_min({value}, {key})",
     ),
     "spark": Dialect(
         name="spark",
@@ -108,6 +111,7 @@ DIALECTS: dict[str, Dialect] = {
         parse_with_format="CAST(try_to_timestamp({c}, {fmt}) AS TIMESTAMP_NTZ)",
         regex="({c} RLIKE {pattern})",
         text="STRING",
+        arg_min="min_by({value}, {key})",
     ),
 }
 
@@ -388,8 +392,14 @@ def summary_sql(
     ``(cut, end]`` per customer whose first purchase is on or before ``cut``.
 
     Columns, in the pandas order: the id (under its own name), frequency, recency, T
-    [, monetary_value, historical_value] [, frequency_holdout[, monetary_value_holdout],
-    duration_holdout]. ``duration_holdout`` is left to the caller (a constant).
+    [, monetary_value, historical_value] [, frequency_holdout[, monetary_value_holdout]].
+    ``duration_holdout`` is left to the caller (a constant).
+
+    Two aggregations: purchases (customer x period), then customers. The value of the
+    repeat purchases is the customer's total less the first purchase (``arg_min`` of the
+    amount by period), so no join is needed; it equals the pandas sum of the repeat
+    purchases up to the rounding of the total (about 1e-16 of the customer's total spend,
+    whatever the order the engine adds in).
     """
     holdout = cut is not None
     last = cut if holdout else end
@@ -397,42 +407,46 @@ def summary_sql(
     scale = double(DAYS_PER_UNIT[time_unit])
 
     def span(later: str) -> str:
-        return f"CAST({later} - f.first_pk AS DOUBLE){per_day} / {scale}"
+        return f"CAST({later} - first_pk AS DOUBLE){per_day} / {scale}"
 
     def when_cal(value: str, other: str = "0") -> str:
-        return f"CASE WHEN p.pk <= {last} THEN {value} ELSE {other} END" if holdout else value
+        return f"CASE WHEN pk <= {last} THEN {value} ELSE {other} END" if holdout else value
 
-    n_cal = f"SUM({when_cal('1')})" if holdout else "COUNT(*)"
-    last_pk = "MAX(" + when_cal("p.pk", "NULL") + ")"
+    aggregates = [
+        "MIN(pk) AS first_pk",
+        f"MAX({when_cal('pk', 'NULL')}) AS last_pk",
+        (f"SUM({when_cal('1')})" if holdout else "COUNT(*)") + " AS n_cal",
+    ]
     select = [
-        f"p.cid AS {d.ident(cols.customer_id)}",
-        f"CAST({n_cal} - 1 AS DOUBLE) AS frequency",
-        f"{span(last_pk)} AS recency",
+        f"cid AS {d.ident(cols.customer_id)}",
+        "CAST(n_cal - 1 AS DOUBLE) AS frequency",
+        f"{span('last_pk')} AS recency",
         f"{span(str(last))} AS {d.ident('T')}",
     ]
     if cols.monetary:
-        repeat = f"SUM(CASE WHEN p.pk > f.first_pk{f' AND p.pk <= {last}' if holdout else ''} "
-        repeat += "THEN p.amt ELSE 0 END)"
+        aggregates += [
+            f"SUM({when_cal('amt')}) AS total_cal",
+            f"{d.arg_min.format(value='amt', key='pk')} AS first_amt",
+        ]
         select += [
-            f"CASE WHEN {n_cal} > 1 THEN {repeat} / CAST({n_cal} - 1 AS DOUBLE) "
+            "CASE WHEN n_cal > 1 THEN (total_cal - first_amt) / CAST(n_cal - 1 AS DOUBLE) "
             "ELSE CAST(0 AS DOUBLE) END AS monetary_value",
-            f"SUM({when_cal('p.amt')}) AS historical_value",
+            "total_cal AS historical_value",
         ]
     if holdout:
-        n_hold = f"SUM(CASE WHEN p.pk > {cut} THEN 1 ELSE 0 END)"
-        select.append(f"CAST({n_hold} AS DOUBLE) AS frequency_holdout")
+        aggregates.append(f"SUM(CASE WHEN pk > {cut} THEN 1 ELSE 0 END) AS n_hold")
+        select.append("CAST(n_hold AS DOUBLE) AS frequency_holdout")
         if cols.monetary:
-            total = f"SUM(CASE WHEN p.pk > {cut} THEN p.amt ELSE 0 END)"
+            aggregates.append(f"SUM(CASE WHEN pk > {cut} THEN amt ELSE 0 END) AS total_hold")
             select.append(
-                f"CASE WHEN {n_hold} > 0 THEN {total} / CAST({n_hold} AS DOUBLE) "
+                "CASE WHEN n_hold > 0 THEN total_hold / CAST(n_hold AS DOUBLE) "
                 "ELSE CAST(0 AS DOUBLE) END AS monetary_value_holdout"
             )
     having = f" HAVING MIN(pk) <= {cut}" if holdout else ""
     query = (
         f"WITH {purchases_cte(d, source, cols, grain, end)}, "
-        f"firsts AS (SELECT cid, MIN(pk) AS first_pk FROM pur GROUP BY cid{having}) "
-        f"SELECT {', '.join(select)} FROM pur p JOIN firsts f ON p.cid = f.cid "
-        "GROUP BY p.cid, f.first_pk"
+        f"customers AS (SELECT cid, {', '.join(aggregates)} FROM pur GROUP BY cid{having}) "
+        f"SELECT {', '.join(select)} FROM customers"
     )
     return query + (" ORDER BY 1" if order else "")
 
