@@ -61,9 +61,10 @@ class Dialect:
     #: first day of the month/quarter/year of a DATE, as a DATE ({unit}: see trunc_units)
     trunc: str
     trunc_units: dict[str, str]
-    #: wall-clock micros of a naive timestamp; None when the engine has none to offer
-    naive_micros: str | None
-    #: wall-clock micros of an instant (TIMESTAMPTZ / Spark TIMESTAMP) in zone {zone}
+    #: an instant (TIMESTAMPTZ) as a naive timestamp on the wall clock of {zone}; None
+    #: when the engine cannot (Spark: see instant_micros)
+    instant_wall: str | None
+    #: wall-clock micros of an instant (Spark TIMESTAMP) in zone {zone}
     instant_micros: str
     #: a string parsed as a naive timestamp, NULL when it does not parse
     parse: str
@@ -89,7 +90,7 @@ DIALECTS: dict[str, Dialect] = {
         date_to_day="(CAST({d} AS DATE) - DATE '1970-01-01')",
         trunc="CAST(date_trunc('{unit}', {d}) AS DATE)",
         trunc_units={"M": "month", "Q": "quarter", "Y": "year"},
-        naive_micros="epoch_us({c})",
+        instant_wall="timezone({zone}, {c})",
         instant_micros="epoch_us(timezone({zone}, {c}))",
         parse="TRY_CAST({c} AS TIMESTAMP)",
         parse_with_format="try_strptime({c}, {fmt})",
@@ -105,7 +106,9 @@ DIALECTS: dict[str, Dialect] = {
         date_to_day="unix_date(CAST({d} AS DATE))",
         trunc="trunc({d}, '{unit}')",
         trunc_units={"M": "MM", "Q": "QUARTER", "Y": "YEAR"},
-        naive_micros=None,  # TIMESTAMP_NTZ: day and hour are read directly, see hour_number
+        # a Spark TIMESTAMP cast to DATE or NTZ goes through the session's zone: read the
+        # wall clock of {zone} from its micros instead
+        instant_wall=None,
         instant_micros="unix_micros(from_utc_timestamp({c}, {zone}))",
         parse="try_cast({c} AS TIMESTAMP_NTZ)",
         parse_with_format="CAST(try_to_timestamp({c}, {fmt}) AS TIMESTAMP_NTZ)",
@@ -187,27 +190,36 @@ def java_format(fmt: str) -> str:
     return "".join(out)
 
 
+def _wall(d: Dialect, c: str, kind: str, zone: str | None) -> str | None:
+    """A naive wall-clock timestamp expression, or None (Spark instants: use micros)."""
+    if kind == "naive":
+        return c
+    if kind == "instant" and d.instant_wall is not None:
+        return d.instant_wall.format(c=c, zone=string(zone or "UTC"))
+    return None
+
+
 def hour_number(d: Dialect, c: str, kind: str, zone: str | None) -> str:
     """Wall-clock hours since 1970-01-01 00:00 (floored) of a parsed time expression."""
     if kind == "date":
         return f"({d.date_to_day.format(d=c)} * 24)"
-    if kind == "instant":
+    wall = _wall(d, c, kind, zone)
+    if wall is None:
         micros = d.instant_micros.format(c=c, zone=string(zone or "UTC"))
         return floordiv(d, micros, _MICROS_PER_HOUR)
-    if d.naive_micros is None:  # Spark TIMESTAMP_NTZ
-        return f"({d.date_to_day.format(d=c)} * 24 + hour({c}))"
-    return floordiv(d, d.naive_micros.format(c=c), _MICROS_PER_HOUR)
+    return f"({d.date_to_day.format(d=wall)} * 24 + hour({wall}))"
 
 
 def day_number(d: Dialect, c: str, kind: str, zone: str | None) -> str:
-    """Wall-clock days since 1970-01-01 (floored) of a parsed time expression."""
-    if kind == "date" or (kind == "naive" and d.naive_micros is None):
+    """Wall-clock days since 1970-01-01 (floored: a timestamp cast to DATE keeps its
+    calendar day, before 1970 too) of a parsed time expression."""
+    if kind == "date":
         return d.date_to_day.format(d=c)
-    if kind == "instant":
+    wall = _wall(d, c, kind, zone)
+    if wall is None:
         micros = d.instant_micros.format(c=c, zone=string(zone or "UTC"))
-    else:
-        micros = d.naive_micros.format(c=c)  # type: ignore[union-attr]
-    return floordiv(d, micros, _MICROS_PER_DAY)
+        return floordiv(d, micros, _MICROS_PER_DAY)
+    return d.date_to_day.format(d=wall)
 
 
 # ---- grain periods (mirrors clvkit.data.transactions.period_start) -----------------------
