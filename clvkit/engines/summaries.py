@@ -80,7 +80,7 @@ def _time_kind(source: Source, column: str) -> str | None:
         name = str(t).upper()
         if name in ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATETIME"):
             return "naive"
-        if name in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        if name in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "TIMESTAMPTZ_NS"):
             return "instant"
         return {"DATE": "date", "VARCHAR": "string"}.get(name)
     name = type(t).__name__
