@@ -9,6 +9,7 @@ Layers, dependencies pointing down only::
     value       CLV: discounting, actual vs potential, segments
     models/     estimators, the fitting driver, persistence; models/_kernels: pure numpy
     data/       transaction log -> RFM, calibration/holdout, datasets
+    engines/    optional: the same summaries in DuckDB or Spark; imported only when used
 """
 
 from clvkit import datasets, errors

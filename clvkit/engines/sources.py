@@ -54,8 +54,15 @@ def configure(
     temp_directory : path, optional
         Where DuckDB spills; default a ``clvkit-duckdb`` folder in the system temp folder.
 
-    A DuckDB relation passed by the caller runs on the caller's connection, with its
-    settings; these apply to the connections clvkit opens for file paths.
+    Returns
+    -------
+    dict
+        The settings in force after the call.
+
+    Notes
+    -----
+    These apply to the connections clvkit opens for file paths. A DuckDB relation passed
+    by the caller runs on the caller's connection, with its settings.
     """
     if memory_limit is not None:
         _SETTINGS["memory_limit"] = str(memory_limit)
