@@ -19,12 +19,14 @@ _EXTRAS: dict[str, tuple[str, str]] = {
 }
 
 
-def require(module: str) -> ModuleType:
-    """Import ``module`` or raise one line saying which clvkit extra installs it."""
+def require(module: str, extra: str | None = None) -> ModuleType:
+    """Import ``module`` or raise one line saying which clvkit extra installs it
+    (``extra`` overrides the usual one, e.g. "spark" for pyarrow under Spark)."""
     try:
         return importlib.import_module(module)
     except ImportError:
-        extra, purpose = _EXTRAS.get(module.split(".")[0], ("duckdb", module))
+        default, purpose = _EXTRAS.get(module.split(".")[0], ("duckdb", module))
+        extra = extra or default
         raise MissingDependencyError(
             f"{purpose} need the optional package {module.split('.')[0]!r}: "
             f'pip install "clvkit[{extra}]"'

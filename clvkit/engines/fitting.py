@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvkit.engines._deps import require
 from clvkit.engines.sources import Source, is_source, open_source
 from clvkit.errors import InputError
 
@@ -157,6 +158,7 @@ def _to_numpy(result: Any, source: Source) -> dict[str, np.ndarray]:
 
 
 def _spark_arrow(df: Any) -> dict[str, Any]:
+    require("pyarrow", extra="spark")
     table = df.toArrow()
     return {name: table.column(name) for name in table.column_names}
 

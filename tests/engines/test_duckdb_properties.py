@@ -139,3 +139,28 @@ def test_tables_equal_pandas(
         common = {"monetary": "amount", "observation_end": end, "incomplete": incomplete}
         _check(*_both(ck.retention_table, log, path, period=period, **common))
         _check(*_both(ck.cohort_table, log, path, period=period, metric=metric, **common))
+
+
+@pytest.mark.parametrize("grain", ["h", "D", "W", "M", "Q", "Y"])
+def test_times_around_1970(duckdb: Any, tmp_path: Path, grain: str) -> None:
+    """Floors before the epoch (negative day and hour numbers) are exact, as in numpy."""
+    log = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2],
+            "date": pd.to_datetime(
+                [
+                    "1969-12-31 23:30",
+                    "1969-12-29 00:10",  # a Monday
+                    "1970-01-01 00:00",
+                    "1968-02-29 12:00",
+                    "1970-03-01 01:59",
+                ]
+            ),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path, index=False)
+    for unit in ("h", "D", "M"):
+        expected = ck.rfm_summary(log, monetary="amount", grain=grain, time_unit=unit)
+        assert_same(expected, ck.rfm_summary(path, monetary="amount", grain=grain, time_unit=unit))
