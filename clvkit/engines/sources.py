@@ -9,6 +9,7 @@ which gives back a DuckDB relation or a Spark DataFrame.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -270,6 +271,16 @@ def _arrow_schema(path: str) -> tuple[dict[str, str], dict[bytes, bytes]]:
         if tz:
             zones[f.name] = str(tz)
     return zones, dict(schema.metadata or {})
+
+
+@contextlib.contextmanager
+def closed_on_error(source: Source) -> Iterator[None]:
+    """Close ``source`` (drop its Spark view) when the block raises."""
+    try:
+        yield
+    except BaseException:
+        source.close()
+        raise
 
 
 def iter_batches(relation: Any, rows: int) -> Iterator[Any]:

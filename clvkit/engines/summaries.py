@@ -37,7 +37,7 @@ from clvkit.data.transactions import (
     period_start,
 )
 from clvkit.engines import sql
-from clvkit.engines.sources import Source, is_source, open_source
+from clvkit.engines.sources import Source, closed_on_error, is_source, open_source
 from clvkit.errors import DataWarning, InputError
 
 __all__ = [
@@ -278,16 +278,33 @@ def prepare(
         monetary=monetary,
         datetime_format=datetime_format,
     )
+    with closed_on_error(source):  # a Spark view is dropped whatever happens
+        return _scan(source, cols, grain, observation_end, calibration_end, caller, stacklevel)
+
+
+def _scan(
+    source: Source,
+    cols: sql.Columns,
+    grain: str,
+    observation_end: object,
+    calibration_end: object,
+    caller: str,
+    stacklevel: int,
+) -> Prepared:
+    """The scan and every decision made from it (see :func:`prepare`)."""
     # Parse the ends now (the scan counts rows against them); a bad end is reported after
     # the column rules, in the pandas order.
     end_error: InputError | None = None
+    cut_error: InputError | None = None
     end_pk = cut_pk = None
     try:
         end_pk = _end_key(observation_end, "observation_end", cols, source, grain)
-        if calibration_end is not None:
-            cut_pk = _end_key(calibration_end, "calibration_end", cols, source, grain)
     except InputError as exc:
         end_error = exc
+    try:
+        cut_pk = _end_key(calibration_end, "calibration_end", cols, source, grain)
+    except InputError as exc:
+        cut_error = exc
     scan = _fetch(
         source.query(sql.scan_sql(source.dialect, source.name, cols, grain, end=end_pk, cut=cut_pk))
     )
@@ -325,8 +342,10 @@ def prepare(
             f"{n_excluded} of {n_rows} transactions fall after observation_end={end_text} "
             "and were excluded. Filter the log first to silence this warning.",
             DataWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=stacklevel + 2,
         )
+    if cut_error is not None:
+        raise cut_error
     return prepared
 
 
@@ -455,13 +474,14 @@ def calibration_holdout(
     # mirrors rfm.calibration_holdout: days between the period starts, calendar-true unit
     days = (end - cut) / np.timedelta64(1, "D")
     duration = float(np.float64(days) / DAYS_PER_UNIT[unit])
-    if p.n_holdout == 0:
-        warnings.warn(
-            f"No purchase falls in the holdout period ({format_period(cut, grain)}, "
-            f"{format_period(end, grain)}]; check calibration_end and observation_end.",
-            DataWarning,
-            stacklevel=stacklevel + 1,
-        )
+    empty_holdout = (
+        f"No purchase falls in the holdout period ({format_period(cut, grain)}, "
+        f"{format_period(end, grain)}]; check calibration_end and observation_end."
+    )
+    if p.source.engine == "spark" and p.n_holdout == 0:
+        # Spark stays lazy: judged on every customer's holdout rows (the pandas rule counts
+        # only the customers of the calibration, so Spark may stay silent where it warns)
+        warnings.warn(empty_holdout, DataWarning, stacklevel=stacklevel + 1)
     query = sql.summary_sql(
         p.source.dialect,
         p.source.name,
@@ -489,6 +509,8 @@ def calibration_holdout(
         return out
     frame = _summary_frame(result, customer_id, attrs)
     frame["duration_holdout"] = np.full(len(frame), duration)
+    if not frame["frequency_holdout"].any():
+        warnings.warn(empty_holdout, DataWarning, stacklevel=stacklevel + 1)
     return frame
 
 
