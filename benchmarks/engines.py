@@ -41,20 +41,58 @@ START = np.datetime64("2024-01-01T00:00:00", "s")
 DAYS = 730
 CALIBRATION_END = "2025-06-30"
 OBSERVATION_END = "2025-12-31"
-CHUNK_ROWS = 5_000_000
 M = 1_000_000
 
-#: name -> (transactions, customers)
+#: name -> (about this many transactions, customers)
 LOGS = {"10m": (10 * M, 1 * M), "100m": (100 * M, 10 * M)}
 
 
 # ---- data -----------------------------------------------------------------------------------
 
 
+#: the generating model: BG/NBD purchases (gamma purchase rates, beta drop-out) and
+#: Gamma-Gamma spend, so that the fits on the summaries are well posed
+RATE_SHAPE, RATE_SCALE = 1.2, 0.026  # purchase rate per day ~ Gamma(1.2, 0.026): mean 0.031
+DROP_A, DROP_B = 0.6, 6.0  # drop-out probability after each purchase ~ Beta(0.6, 6)
+SPEND_P, SPEND_Q, SPEND_V = 6.0, 3.5, 15.0  # Gamma-Gamma spend (mean p v / (q - 1) = 36)
+CUSTOMERS_PER_CHUNK = 500_000
+
+
+def _chunk(rng: np.random.Generator, first_id: int, n: int) -> dict[str, np.ndarray]:
+    """The log of customers ``first_id .. first_id + n - 1``: acquired uniformly over the
+    first year, observed to the end of the second."""
+    birth = rng.uniform(0.0, 365.0, n)
+    window = DAYS - birth
+    rate = rng.gamma(RATE_SHAPE, RATE_SCALE, n)
+    drop = rng.beta(DROP_A, DROP_B, n)
+    possible = rng.geometric(drop) - 1  # repeat purchases before dropping out
+    arrivals = rng.poisson(rate * window)
+    repeats = np.minimum(possible, arrivals)
+    # the first `repeats` of `arrivals` uniform times: sort each customer's arrivals
+    owner = np.repeat(np.arange(n), arrivals)
+    when = rng.uniform(0.0, 1.0, owner.size)
+    order = np.lexsort((when, owner))
+    owner, when = owner[order], when[order]
+    rank = np.arange(owner.size) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals)
+    keep = rank < repeats[owner]
+    owner, when = owner[keep], when[keep]
+    customer = np.concatenate([np.arange(n), owner])
+    day = np.concatenate([birth, birth[owner] + when * window[owner]])
+    nu = rng.gamma(SPEND_Q, 1.0 / SPEND_V, n)  # spend rate per customer
+    amount = np.round(rng.gamma(SPEND_P, 1.0 / nu[customer]), 2)
+    shuffle = rng.permutation(customer.size)
+    seconds = (day[shuffle] * 86_400).astype(np.int64)
+    return {
+        "customer_id": customer[shuffle] + first_id,
+        "date": (START + seconds.astype("timedelta64[s]")).astype("datetime64[us]"),
+        "amount": amount[shuffle],
+    }
+
+
 def log_file(name: str) -> Path:
-    """The Parquet log ``name`` (generated on first use, in chunks of 5M rows)."""
-    n_tx, n_customers = LOGS[name]
-    path = CACHE / f"log_{name}.parquet"
+    """The Parquet log ``name`` (generated on first use, 500k customers at a time)."""
+    _, n_customers = LOGS[name]
+    path = CACHE / f"log_{name}_v2.parquet"
     if path.exists():
         return path
     import pyarrow as pa
@@ -67,20 +105,11 @@ def log_file(name: str) -> Path:
         [("customer_id", pa.int64()), ("date", pa.timestamp("us")), ("amount", pa.float64())]
     )
     with pq.ParquetWriter(tmp, schema) as writer:
-        done = 0
-        while done < n_tx:
-            n = min(CHUNK_ROWS, n_tx - done)
-            seconds = rng.integers(0, DAYS * 86_400, n)
-            table = pa.table(
-                {
-                    "customer_id": rng.integers(0, n_customers, n),
-                    "date": (START + seconds.astype("timedelta64[s]")).astype("datetime64[us]"),
-                    "amount": np.round(rng.gamma(2.0, 15.0, n), 2),
-                },
-                schema=schema,
+        for first in range(0, n_customers, CUSTOMERS_PER_CHUNK):
+            n = min(CUSTOMERS_PER_CHUNK, n_customers - first)
+            writer.write_table(
+                pa.table(_chunk(rng, first, n), schema=schema), row_group_size=1_000_000
             )
-            writer.write_table(table, row_group_size=1_000_000)
-            done += n
     tmp.replace(path)
     return path
 

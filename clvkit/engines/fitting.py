@@ -34,7 +34,8 @@ class DistinctRows:
     Attributes
     ----------
     frame : pandas.DataFrame, shape (n_distinct, n_columns)
-        The distinct rows, float64 columns in the order asked, sorted; a RangeIndex.
+        The distinct rows, float64 columns in the order asked, in the engine's order (not
+        sorted: a fit does not need it); a RangeIndex.
         ``attrs`` holds what the source recorded (``time_unit``, ``grain``, ...).
     weights : numpy.ndarray of float64, shape (n_distinct,)
         Number of customers of each row (or the sum of the ``weights`` column).
@@ -126,8 +127,7 @@ def distinct_rows(
     group = ", ".join(str(i + 1) for i in range(len(columns)))
     count = f"SUM(CAST({d.ident(weights)} AS DOUBLE))" if weights is not None else "COUNT(*)"
     query = (
-        f"SELECT {keys}, CAST({count} AS DOUBLE) AS {_COUNT} FROM {source.name} "
-        f"GROUP BY {group} ORDER BY {group}"
+        f"SELECT {keys}, CAST({count} AS DOUBLE) AS {_COUNT} FROM {source.name} GROUP BY {group}"
     )
     result = source.query(query)
     arrays = _to_numpy(result, source)
