@@ -281,8 +281,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="opt-in: 100M transactions in Parquet through DuckDB, fits on 10M summaries",
     )
+    parser.add_argument(
+        "--engines-fits",
+        action="store_true",
+        help="opt-in: only the fits on the 10M summaries left by --engines-100m",
+    )
     args = parser.parse_args(argv)
-    if args.engines or args.engines_100m:
+    if args.engines or args.engines_100m or args.engines_fits:
         return engines_main(args)
     mode = "quick" if args.quick else "full"
     started = _dt.datetime.now(_dt.UTC)
@@ -322,6 +327,7 @@ def engines_main(args: argparse.Namespace) -> int:
     from benchmarks import engines
 
     groups = (["10m"] if args.engines else []) + (["100m"] if args.engines_100m else [])
+    groups += ["fits"] if args.engines_fits and not args.engines_100m else []
     started = _dt.datetime.now(_dt.UTC)
     print(f"engines: {', '.join(groups)}; wall time and peak memory of the whole process")
     rows = engines.run(groups)

@@ -34,8 +34,8 @@ class DistinctRows:
     Attributes
     ----------
     frame : pandas.DataFrame, shape (n_distinct, n_columns)
-        The distinct rows, float64 columns in the order asked, in the engine's order (not
-        sorted: a fit does not need it); a RangeIndex.
+        The distinct rows, float64 columns in the order asked, sorted (so the same table
+        always gives the same fit, to the last bit); a RangeIndex.
         ``attrs`` holds what the source recorded (``time_unit``, ``grain``, ...).
     weights : numpy.ndarray of float64, shape (n_distinct,)
         Number of customers of each row (or the sum of the ``weights`` column).
