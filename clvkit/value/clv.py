@@ -175,7 +175,12 @@ class CLVModel:
         """
         purchase = _template(self.purchase_model, PurchaseModel, BetaGeo, "purchase_model")
         spend = _template(self.spend_model, GammaGamma, GammaGamma, "spend_model")
-        if not isinstance(customers, pd.DataFrame):
+        attrs = customers.attrs if isinstance(customers, pd.DataFrame) else None
+        if attrs is None:  # engines: each model's fit reduces the source to distinct rows
+            from clvkit.engines.fitting import is_source, recorded_attrs
+
+            attrs = recorded_attrs(customers) if is_source(customers) else None
+        if attrs is None:
             raise InputError(
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
                 f"T and monetary_value. Got {type(customers).__name__}."
@@ -185,7 +190,7 @@ class CLVModel:
         self.purchase_model_ = purchase
         self.spend_model_ = spend
         self.time_unit_ = purchase.time_unit_
-        grain = customers.attrs.get("grain")
+        grain = attrs.get("grain")
         self.grain_ = grain if isinstance(grain, str) else None
         self.n_customers_ = purchase.n_customers_
         return self
@@ -245,6 +250,7 @@ class CLVModel:
         random_state: object = None,
         draws: pd.DataFrame | None = None,
         n_jobs: int = 1,
+        output: str | os.PathLike[str] | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
 
@@ -285,6 +291,10 @@ class CLVModel:
             Bootstrap parameters of both models from :meth:`bootstrap`.
         n_jobs : int, default 1
             Threads evaluating blocks of customers for the interval (-1: one per core).
+        output : path, optional
+            With ``customers`` a DuckDB relation or a Parquet/CSV path: write the result
+            to this Parquet file batch by batch (and return its path) instead of returning
+            a frame. See :mod:`clvkit.engines.scoring`.
 
         Returns
         -------
@@ -293,7 +303,9 @@ class CLVModel:
             units, except ``p_alive`` and ``expected_purchases``), each followed by its
             bounds when ``interval`` is given, and ``lifecycle_stage``. ``attrs`` records
             the horizon, discount rate, period and margin, which
-            :func:`clvkit.segment_summary` reads for segment intervals.
+            :func:`clvkit.segment_summary` reads for segment intervals. For a Spark
+            DataFrame, a Spark DataFrame of the same columns (the other columns of
+            ``customers``, such as the customer id, carried in front).
 
         Examples
         --------
@@ -314,6 +326,19 @@ class CLVModel:
             caller="CLVModel.predict_clv",
         )
         jobs = uncertainty.check_n_jobs(n_jobs, "CLVModel.predict_clv")
+        if not isinstance(customers, pd.DataFrame):  # engines: Spark, DuckDB or files
+            from clvkit.engines import scoring
+
+            if scoring.is_source(customers):
+                if interval is not None:
+                    raise InputError(
+                        "CLVModel.predict_clv gives intervals on pandas frames only; score "
+                        "the engine source without interval=, or collect a sample first."
+                    )
+                return scoring.predict_clv(
+                    self, customers, horizon=horizon, discount_rate=discount_rate,
+                    margin=margin, period=period, lifecycle=lifecycle, output=output,
+                )  # fmt: skip
         if not isinstance(customers, pd.DataFrame):
             raise InputError(
                 "CLVModel.predict_clv needs a customers DataFrame; for one customer as a "
