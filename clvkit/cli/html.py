@@ -100,8 +100,13 @@ def _table(
     css: str = "",
     key: str = "",
     caption: str = "",
+    text_columns: int = 1,
 ) -> str:
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in headers)
+    head = "".join(
+        f'<th scope="col"{" class=" + chr(34) + "text" + chr(34) if i < text_columns else ""}>'
+        f"{_e(h)}</th>"
+        for i, h in enumerate(headers)
+    )
     body = "".join(
         f"<tr>{row}</tr>" if isinstance(row, str) else f'<tr class="{row[1]}">{row[0]}</tr>'
         for row in rows
@@ -237,7 +242,12 @@ def _data(a: Analysis) -> str:
         "set aside or looked suspicious. Rows are never dropped silently: each note below "
         "says how many and why.</p>"
         + _table(
-            ["", "Value", "What it means"], rows, css="facts", key="data-summary", caption="Data"
+            ["", "Value", "What it means"],
+            rows,
+            css="facts",
+            key="data-summary",
+            caption="Data",
+            text_columns=3,
         )
         + f'<h3>Notes on the data</h3><ul class="notes" id="data-notes">{items}{failed}</ul>'
         + "</section>"
@@ -275,7 +285,9 @@ def _value_table(frame: pd.DataFrame, first: str, key: str, explain: dict[str, s
             )
         )
         rows.append("".join(cells))
-    return _table(headers, rows, css="sortable", key=key, caption=first)
+    return _table(
+        headers, rows, css="sortable", key=key, caption=first, text_columns=2 if explain else 1
+    )
 
 
 def _value(a: Analysis, figures: dict[str, Figure]) -> str:
@@ -347,7 +359,7 @@ def _risk(a: Analysis, figures: dict[str, Figure]) -> str:
         "value depends on keeping customers who may be leaving. These are the "
         f"{len(a.top)} customers with the most at stake: the first to call. Click a column "
         "header to sort.</p>"
-        + _table(headers, rows, css="sortable", key="top-customers", caption="Top customers")
+        + _table(headers, rows, css="sortable", key="top-customers", caption="Top", text_columns=2)
         + _figure(figures["value_concentration"])
         + "</section>"
     )
