@@ -263,7 +263,9 @@ def calibration_holdout(
             "'1997-09-30'. Got None instead."
         )
     show = check_progress(progress, "calibration_holdout")
-    with progress_bar(show, total=1, desc="calibration_holdout: checking the log", delay=1.0):
+    with progress_bar(
+        show, total=1, desc="calibration_holdout: checking the log", delay=1.0
+    ) as bar:
         bought = _build(
             transactions,
             customer_id=customer_id,
@@ -277,6 +279,7 @@ def calibration_holdout(
             caller="calibration_holdout",
             stacklevel=3,
         )
+        bar.update()
     cal_wall = parse_instant(calibration_end, "calibration_end", datetime_format, bought.timezone)
     cal_end = period_start(np.array([cal_wall]), bought.grain)[0]
     end = bought.observation_end
