@@ -150,11 +150,13 @@ def analyse(
     settings: ReportSettings,
     *,
     source: str,
+    log_path: str | None = None,
     progress: bool | None = None,
     step: Callable[[str], None] = lambda _: None,
 ) -> Analysis:
     """Run the report's analysis on a transaction log (see the module notes).
 
+    ``log`` is the log read into pandas, ``log_path`` the file it was read from, and
     ``step(text)`` is called as each stage starts (the command's progress).
     """
     s = settings
@@ -165,8 +167,10 @@ def analyse(
         "datetime_format": s.datetime_format,
         "duplicates": s.duplicates,
     }
-    # With the DuckDB engine (clvkit.engines), the summaries below read a Parquet or CSV
-    # path directly: pass `source` instead of `log` as their first argument.
+    # What the four log summaries below read. With the DuckDB engine (clvkit.engines),
+    # which takes Parquet/CSV paths, this one line becomes `summaries_source = log_path`
+    # (the pandas log is still read for the first/last dates, --segment labels and the
+    # cumulative-purchases plot).
     summaries_source: Any = log
 
     step("summarising the log")

@@ -288,15 +288,20 @@ def run_report(args: argparse.Namespace, argv: list[str]) -> int:
 
     progress = _progress(args)
     with progress_bar(progress, total=_REPORT_STEPS, desc="clvkit report", unit="step") as bar:
+        started: list[str] = []
 
-        def step(text: str) -> None:
+        def step(text: str) -> None:  # a step starts: the one before it is done
+            if started:
+                bar.update()
+            started.append(text)
             bar.set_description_str(f"clvkit report: {text}")
-            bar.update()
 
         step("reading the log")
         extra = [args.amount] + ([args.segment] if args.segment else [])
         log = _read_log(args, path, extra)
-        analysis = analyse(log, settings, source=path.name, progress=progress, step=step)
+        analysis = analyse(
+            log, settings, source=path.name, log_path=str(path), progress=progress, step=step
+        )
         step("drawing the figures")
         with captured_warnings(analysis.notes):
             figures = draw_figures(analysis, log)
@@ -307,6 +312,7 @@ def run_report(args: argparse.Namespace, argv: list[str]) -> int:
         with atomic_path(json_out) as tmp_json, atomic_path(out) as tmp_html:
             tmp_json.write_text(numbers, encoding="utf-8")
             tmp_html.write_text(page, encoding="utf-8")
+        bar.update()
     for note in analysis.notes:
         _say(args, f"note: {note}")
     t = analysis.totals.iloc[0]
