@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from clvkit._progress import check_progress, progress_bar
 from clvkit._time import check_time_unit
 from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError, UnitError
 from clvkit.models import persistence, uncertainty
@@ -404,6 +405,7 @@ class BaseModel:
         weights: object = None,
         random_state: object = None,
         n_jobs: int = 1,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Parameters refitted on customers resampled with replacement, one row per draw.
 
@@ -431,6 +433,9 @@ class BaseModel:
         n_jobs : int, default 1
             Threads refitting in parallel (-1: one per core); the fits spend their time
             in numpy, which runs outside Python's lock on large cohorts.
+        progress : bool or None, default None
+            A bar counting the refits: ``None`` on a terminal or in a notebook only,
+            ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -455,6 +460,7 @@ class BaseModel:
             None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         self._check_hyperparameters()
         columns = self._bootstrap_columns()
         rfm = read_rfm(
@@ -472,20 +478,24 @@ class BaseModel:
         if self.is_fitted:
             template.set_params(initial_params=self.params_.to_dict())
 
-        def refit(resampled: np.ndarray) -> np.ndarray | None:
-            return uncertainty.try_refit(
-                lambda: clone(template).fit(frame, weights=resampled, time_unit=unit)
-            )
+        with progress_bar(show, total=int(n_draws), desc=caller, unit="fit", exclusive=True) as bar:
 
-        return uncertainty.bootstrap_draws(
-            refit,
-            row_weights,
-            n_draws=int(n_draws),
-            random_state=random_state,
-            n_jobs=jobs,
-            columns=pd.Index(list(self.param_names)),
-            caller=caller,
-        )
+            def refit(resampled: np.ndarray) -> np.ndarray | None:
+                params = uncertainty.try_refit(
+                    lambda: clone(template).fit(frame, weights=resampled, time_unit=unit)
+                )
+                bar.update()
+                return params
+
+            return uncertainty.bootstrap_draws(
+                refit,
+                row_weights,
+                n_draws=int(n_draws),
+                random_state=random_state,
+                n_jobs=jobs,
+                columns=pd.Index(list(self.param_names)),
+                caller=caller,
+            )
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """Estimates with standard errors and ``1 - alpha`` confidence intervals.

@@ -34,6 +34,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from clvkit._progress import SILENT, Bar, check_progress, progress_bar
 from clvkit._validation import check_rule, numeric_column
 from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
 from clvkit.models import (
@@ -155,6 +156,7 @@ class CLVModel:
         *,
         weights: object = None,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> Self:
         """Fit both models on one RFM frame.
 
@@ -168,6 +170,9 @@ class CLVModel:
             Number of customers each row stands for.
         time_unit : str, optional
             When the frame does not record it.
+        progress : bool or None, default None
+            A bar for a purchase-model fit that takes more than a second (see
+            :meth:`clvkit.BetaGeo.fit`).
 
         Returns
         -------
@@ -185,7 +190,8 @@ class CLVModel:
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
                 f"T and monetary_value. Got {type(customers).__name__}."
             )
-        purchase.fit(customers, weights=weights, time_unit=time_unit)
+        show = check_progress(progress, "CLVModel.fit")
+        purchase.fit(customers, weights=weights, time_unit=time_unit, progress=show)
         spend.fit(customers, weights=weights, time_unit=purchase.time_unit_)
         self.purchase_model_ = purchase
         self.spend_model_ = spend
@@ -251,6 +257,7 @@ class CLVModel:
         draws: pd.DataFrame | None = None,
         n_jobs: int = 1,
         output: str | os.PathLike[str] | None = None,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
 
@@ -295,6 +302,10 @@ class CLVModel:
             With ``customers`` a DuckDB relation or a Parquet/CSV path: write the result
             to this Parquet file batch by batch (and return its path) instead of returning
             a frame. See :mod:`clvkit.engines.scoring`.
+        progress : bool or None, default None
+            A bar counting customers scored (twice with ``interval``: the values, then
+            their bounds) when scoring takes more than a second: ``None`` on a terminal
+            or in a notebook only, ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -326,6 +337,7 @@ class CLVModel:
             caller="CLVModel.predict_clv",
         )
         jobs = uncertainty.check_n_jobs(n_jobs, "CLVModel.predict_clv")
+        show = check_progress(progress, "CLVModel.predict_clv")
         if not isinstance(customers, pd.DataFrame):  # engines: Spark, DuckDB or files
             from clvkit.engines import scoring
 
@@ -346,16 +358,21 @@ class CLVModel:
             )
         rfm = self.read_customers(customers, None)
         margins = margin_values(margin, customers, rfm.n)
-        columns, stages = self.predict_arrays(
-            rfm,
-            horizon=horizon,
-            discount_rate=discount_rate,
-            margin=margins,
-            period=period,
-            lifecycle=lifecycle,
-            options=options,
-            n_jobs=jobs,
-        )
+        total = rfm.n * (1 if options is None else 2)
+        with progress_bar(
+            show, total=total, desc="predict_clv", unit="customer", unit_scale=True, delay=1.0
+        ) as bar:
+            columns, stages = self.predict_arrays(
+                rfm,
+                horizon=horizon,
+                discount_rate=discount_rate,
+                margin=margins,
+                period=period,
+                lifecycle=lifecycle,
+                options=options,
+                n_jobs=jobs,
+                bar=bar,
+            )
         out = pd.DataFrame(columns, index=customers.index)
         out["lifecycle_stage"] = stages_categorical(stages)
         out.attrs["time_unit"] = self.time_unit_
@@ -395,9 +412,11 @@ class CLVModel:
         lifecycle: LifecycleRules | None = None,
         options: IntervalOptions | None = None,
         n_jobs: int = 1,
+        bar: Bar = SILENT,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The CLV columns as arrays from validated input (the shared core), with the
-        bounds of each after it when ``options`` asks for an interval."""
+        bounds of each after it when ``options`` asks for an interval; ``bar`` advances
+        by the customers done (the values, then the bounds)."""
         self._check_fitted()
         purchase, spend_model = self.purchase_model_, self.spend_model_
         steps = schedule(
@@ -436,6 +455,7 @@ class CLVModel:
             "actual_clv": historical + expected,
             "potential_clv": historical + potential,
         }
+        bar.update(x.size)
         if options is None:
             return columns, stages
         centers = {
@@ -445,7 +465,7 @@ class CLVModel:
             "expected_spend": spend,
         }
         bounds = self._clv_bounds(
-            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs
+            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs, bar
         )
         with_bounds: dict[str, np.ndarray] = {}
         for name in CLV_COLUMNS:
@@ -475,6 +495,7 @@ class CLVModel:
         options: IntervalOptions,
         caller: str,
         n_jobs: int = 1,
+        bar: Bar = SILENT,
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Lower and upper bounds of every CLV column, block of customers by block.
 
@@ -516,6 +537,7 @@ class CLVModel:
             }
 
         for r, block in clv_blocks(self, rfm, steps, plan, reduce, expand=not delta, n_jobs=n_jobs):
+            bar.update(np.size(r))
             for name, value in block.items():
                 if delta:
                     se[name][r] = value
@@ -546,6 +568,7 @@ class CLVModel:
         weights: object = None,
         random_state: object = None,
         n_jobs: int = 1,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Both models refitted on customers resampled with replacement, one row per draw.
 
@@ -567,6 +590,9 @@ class CLVModel:
             Seed; each draw has its own child seed (the draws do not depend on ``n_jobs``).
         n_jobs : int, default 1
             Threads refitting in parallel (-1: one per core).
+        progress : bool or None, default None
+            A bar counting the refits: ``None`` on a terminal or in a notebook only,
+            ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -589,6 +615,7 @@ class CLVModel:
             None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         purchase, spend = self.purchase_model_, self.spend_model_
         columns = (*purchase.columns, "monetary_value")
         rfm = read_rfm(customers, {}, need=columns, caller=caller, positive_monetary=True)
@@ -600,32 +627,35 @@ class CLVModel:
             clone(m).set_params(initial_params=m.params_.to_dict()) for m in (purchase, spend)
         ]
 
-        def refit(resampled: np.ndarray) -> np.ndarray | None:
-            parts = []
-            for template in templates:
-
-                def fit(template: Any = template) -> Any:
-                    return clone(template).fit(frame, weights=resampled, time_unit=unit)
-
-                params = uncertainty.try_refit(fit)
-                if params is None:
-                    return None
-                parts.append(params)
-            return np.concatenate(parts)
-
         names = pd.MultiIndex.from_tuples(
             [("purchase_model", p) for p in purchase.param_names]
             + [("spend_model", p) for p in spend.param_names]
         )
-        return uncertainty.bootstrap_draws(
-            refit,
-            row_weights,
-            n_draws=int(n_draws),
-            random_state=random_state,
-            n_jobs=jobs,
-            columns=names,
-            caller=caller,
-        )
+        with progress_bar(show, total=int(n_draws), desc=caller, unit="fit", exclusive=True) as bar:
+
+            def refit(resampled: np.ndarray) -> np.ndarray | None:
+                parts = []
+                for template in templates:
+
+                    def fit(template: Any = template) -> Any:
+                        return clone(template).fit(frame, weights=resampled, time_unit=unit)
+
+                    params = uncertainty.try_refit(fit)
+                    if params is None:
+                        break
+                    parts.append(params)
+                bar.update()
+                return np.concatenate(parts) if len(parts) == len(templates) else None
+
+            return uncertainty.bootstrap_draws(
+                refit,
+                row_weights,
+                n_draws=int(n_draws),
+                random_state=random_state,
+                n_jobs=jobs,
+                columns=names,
+                caller=caller,
+            )
 
     # -- model files ------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
