@@ -133,7 +133,9 @@ class Source:
     def session_zone(self) -> str:
         """The engine's session time zone (the wall clock of instants without a zone)."""
         if self.engine == "duckdb":
-            return str(self.handle.query("src", "SELECT current_setting('TimeZone')").fetchone()[0])
+            return str(
+                self.handle.query("src", "SELECT current_setting('TimeZone')").fetchall()[0][0]
+            )
         return str(self.handle.sparkSession.conf.get("spark.sql.session.timeZone"))
 
     def close(self) -> None:
