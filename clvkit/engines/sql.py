@@ -6,15 +6,32 @@ differs between DuckDB and Spark). The pandas path (:mod:`clvkit.data`) is the r
 each rule names the pandas function it mirrors, so a change there has one place to be
 mirrored here:
 
-========================  ====================================  ======================
+========================  ====================================  ========================
 rule                      here                                  pandas
-========================  ====================================  ======================
-wall clock of a time      :func:`hour_number`,                  ``_wall_times``
+========================  ====================================  ========================
+wall clock of a time      :func:`hour_number`,                  ``dates.wall_times``
 column                    :func:`day_number`
-string dates              :func:`parsed_timestamp`              ``_parse_column``
+string dates              :func:`parsed_timestamp`              ``dates._parse_column``
+date arguments            none: parsed in Python by             ``dates.parse_instant``
+                          ``dates.parse_instant``
 grain periods             :func:`period_key`                    ``period_start``
 bad rows (ids, dates,     :func:`scan_sql` (:data:`RULES`)      ``_build``
 amounts)
+first and last period,    :func:`scan_sql` (rows per day), then ``_build``
+rows after the end        ``period_start`` in numpy
+far-off days, future      :func:`scan_sql` (rows per day), then ``_warn_about_dates``
+days, far or future end   ``checks.main_stretch``,
+                          ``checks.end_is_far``,
+                          ``checks.future_cutoff`` in numpy
+                          (:mod:`~clvkit.engines.suspicious`)
+repeated transactions     :func:`repeats_sql`: GROUP BY         ``checks.repeated_``
+                          customer, :func:`same_time`,          ``transactions``,
+                          :func:`same_amount`                   ``_repeated_rows``
+duplicates="drop"         :func:`without_repeats` (one row of   ``_merge(drop_repeats)``
+                          each set)
+rows and customers        :func:`dated_rows_cte`,               ``_LogView.describe``
+named by a warning        :func:`repeated_rows_cte`,
+                          :func:`named_customers_sql`
 end of observation        ``pk <= end`` (:func:`purchases_cte`) ``_build``
 purchases                 :func:`purchases_cte`                 ``_merge``
 frequency, recency, T,    :func:`summary_sql`                   ``rfm._summarise``
@@ -23,7 +40,11 @@ calibration / holdout     :func:`summary_sql`, ``cut < end``    ``calibration_ho
 retention and cohort      :func:`activity_cte`,                 ``retention.activity``
 tables                    :func:`retention_sql`,
                           :func:`cohort_sql`
-========================  ====================================  ======================
+========================  ====================================  ========================
+
+The date rules of :mod:`clvkit.data.checks` are not written in SQL at all: they look at
+the distinct transaction days, which the scan brings back (a few thousand for a log of
+years), and run in numpy, so the engines and pandas apply the very same functions.
 
 Times become integers before any calendar work: the wall-clock *hour number* or *day
 number* since 1970-01-01 (floored, so times before 1970 are exact too), then a period key
