@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from clvkit.engines._deps import require
-from clvkit.engines.sql import DIALECTS, Dialect
+from clvkit.engines.sql import DIALECTS, ROW, Dialect, string
 from clvkit.errors import InputError
 
 __all__ = ["Source", "configure", "is_source", "open_source"]
@@ -106,6 +106,10 @@ class Source:
     description: str  # for messages: "3 Parquet files", "a DuckDB relation", ...
     arrow_zones: dict[str, str] = field(default_factory=dict)  # tz of Arrow timestamp columns
     schema_metadata: dict[bytes, bytes] = field(default_factory=dict)
+    #: the source with each row's 0-based position in the log (column ``sql.ROW``), as a
+    #: table expression for :meth:`query`; None when the source has no row order (a
+    #: DuckDB relation, a Spark DataFrame, CSV files)
+    numbered: str | None = None
     _views: list[str] = field(default_factory=list)
 
     @property
@@ -129,7 +133,9 @@ class Source:
     def session_zone(self) -> str:
         """The engine's session time zone (the wall clock of instants without a zone)."""
         if self.engine == "duckdb":
-            return str(self.handle.query("src", "SELECT current_setting('TimeZone')").fetchone()[0])
+            return str(
+                self.handle.query("src", "SELECT current_setting('TimeZone')").fetchall()[0][0]
+            )
         return str(self.handle.sparkSession.conf.get("spark.sql.session.timeZone"))
 
     def close(self) -> None:
@@ -230,10 +236,12 @@ def open_source(obj: object, *, text_columns: tuple[str, ...] = ()) -> Source:
     file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
     zones: dict[str, str] = {}
     metadata: dict[bytes, bytes] = {}
+    numbered = None
     if formats == {"parquet"}:
         rel = con.sql(f"SELECT * FROM read_parquet({file_list}, union_by_name = true)")
         zones, metadata = _arrow_schema(files[0])
         what = "Parquet"
+        numbered = _numbered_parquet(con, files, file_list, list(rel.columns))
     else:
         probe = con.sql(f"SELECT * FROM read_csv({file_list}, union_by_name = true) LIMIT 0")
         types = ", ".join(
@@ -253,6 +261,38 @@ def open_source(obj: object, *, text_columns: tuple[str, ...] = ()) -> Source:
         description=f"{len(files)} {what} file{'s' if len(files) > 1 else ''}",
         arrow_zones=zones,
         schema_metadata=metadata,
+        numbered=numbered,
+    )
+
+
+def _numbered_parquet(con: Any, files: list[str], file_list: str, columns: list[str]) -> str | None:
+    """Parquet files with each row's position in the log: the files read one after the
+    other in the order of ``files``, rows in file order, counted from 0 (for a file
+    written from a pandas frame with a default index, the frame's index labels).
+
+    None when the log has a column of the name DuckDB gives the file or row number.
+    """
+    if "file_row_number" in columns or "filename" in columns:
+        return None
+    options = "union_by_name = true, file_row_number = true"
+    if len(files) == 1:
+        return (
+            f"(SELECT *, file_row_number AS {ROW} FROM read_parquet({file_list}, {options})) "
+            "AS numbered"
+        )
+    sizes = dict(
+        con.sql(f"SELECT file_name, num_rows FROM parquet_file_metadata({file_list})").fetchall()
+    )
+    if set(sizes) != set(files):  # pragma: no cover - DuckDB spelled a path its own way
+        return None
+    offsets, offset = [], 0
+    for f in files:
+        offsets.append(f"WHEN {string(f)} THEN {offset}")
+        offset += int(sizes[f])
+    position = f"CASE filename {' '.join(offsets)} END + file_row_number"
+    return (
+        f"(SELECT *, {position} AS {ROW} FROM read_parquet({file_list}, {options}, "
+        "filename = true)) AS numbered"
     )
 
 

@@ -6,15 +6,32 @@ differs between DuckDB and Spark). The pandas path (:mod:`clvkit.data`) is the r
 each rule names the pandas function it mirrors, so a change there has one place to be
 mirrored here:
 
-========================  ====================================  ======================
+========================  ====================================  ========================
 rule                      here                                  pandas
-========================  ====================================  ======================
-wall clock of a time      :func:`hour_number`,                  ``_wall_times``
+========================  ====================================  ========================
+wall clock of a time      :func:`hour_number`,                  ``dates.wall_times``
 column                    :func:`day_number`
-string dates              :func:`parsed_timestamp`              ``_parse_column``
+string dates              :func:`parsed_timestamp`              ``dates._parse_column``
+date arguments            none: parsed in Python by             ``dates.parse_instant``
+                          ``dates.parse_instant``
 grain periods             :func:`period_key`                    ``period_start``
 bad rows (ids, dates,     :func:`scan_sql` (:data:`RULES`)      ``_build``
 amounts)
+first and last period,    :func:`scan_sql` (rows per day), then ``_build``
+rows after the end        ``period_start`` in numpy
+far-off days, future      :func:`scan_sql` (rows per day), then ``_warn_about_dates``
+days, far or future end   ``checks.main_stretch``,
+                          ``checks.end_is_far``,
+                          ``checks.future_cutoff`` in numpy
+                          (:mod:`~clvkit.engines.suspicious`)
+repeated transactions     :func:`repeats_sql`: GROUP BY         ``checks.repeated_``
+                          customer, :func:`same_time`,          ``transactions``,
+                          :func:`same_amount`                   ``_repeated_rows``
+duplicates="drop"         :func:`without_repeats` (one row of   ``_merge(drop_repeats)``
+                          each set)
+rows and customers        :func:`dated_rows_cte`,               ``_LogView.describe``
+named by a warning        :func:`repeated_rows_cte`,
+                          :func:`named_customers_sql`
 end of observation        ``pk <= end`` (:func:`purchases_cte`) ``_build``
 purchases                 :func:`purchases_cte`                 ``_merge``
 frequency, recency, T,    :func:`summary_sql`                   ``rfm._summarise``
@@ -23,7 +40,11 @@ calibration / holdout     :func:`summary_sql`, ``cut < end``    ``calibration_ho
 retention and cohort      :func:`activity_cte`,                 ``retention.activity``
 tables                    :func:`retention_sql`,
                           :func:`cohort_sql`
-========================  ====================================  ======================
+========================  ====================================  ========================
+
+The date rules of :mod:`clvkit.data.checks` are not written in SQL at all: they look at
+the distinct transaction days, which the scan brings back (a few thousand for a log of
+years), and run in numpy, so the engines and pandas apply the very same functions.
 
 Times become integers before any calendar work: the wall-clock *hour number* or *day
 number* since 1970-01-01 (floored, so times before 1970 are exact too), then a period key
@@ -271,16 +292,38 @@ class Columns:
     fmt: str | None  # strftime format of a "string" column
 
 
+def _time(d: Dialect, cols: Columns) -> tuple[str, str]:
+    """The time column as an expression and its kind; strings parsed as naive times."""
+    c = d.ident(cols.datetime)
+    if cols.time_kind == "string":
+        return parsed_timestamp(d, c, cols.fmt), "naive"
+    return c, cols.time_kind
+
+
+def key_of(d: Dialect, c: str, kind: str, zone: str | None, grain: str) -> str:
+    """The period key (at ``grain``) of a parsed time expression of kind ``kind``."""
+    day = day_number(d, c, kind, zone)
+    hour = hour_number(d, c, kind, zone) if grain == "h" else day
+    return period_key(d, day, hour, grain)
+
+
 def key_expr(d: Dialect, cols: Columns, grain: str) -> str:
     """The period key (at ``grain``) of each row's time; NULL where it does not parse."""
-    c = d.ident(cols.datetime)
-    kind = cols.time_kind
-    if kind == "string":
-        c = parsed_timestamp(d, c, cols.fmt)
-        kind = "naive"
-    day = day_number(d, c, kind, cols.zone)
-    hour = hour_number(d, c, kind, cols.zone) if grain == "h" else day
-    return period_key(d, day, hour, grain)
+    c, kind = _time(d, cols)
+    return key_of(d, c, kind, cols.zone, grain)
+
+
+def day_expr(d: Dialect, cols: Columns) -> str:
+    """The wall-clock day number of each row's time; NULL where it does not parse."""
+    c, kind = _time(d, cols)
+    return day_number(d, c, kind, cols.zone)
+
+
+def unit_expr(d: Dialect, cols: Columns, grain: str) -> str:
+    """What the scan groups by: the wall-clock hour number for the hour grain, else the
+    day number. Every period key, and the day of every row, is a function of it."""
+    c, kind = _time(d, cols)
+    return hour_number(d, c, kind, cols.zone) if grain == "h" else day_number(d, c, kind, cols.zone)
 
 
 def typed_cte(d: Dialect, source: str, cols: Columns, grain: str) -> str:
@@ -331,37 +374,25 @@ def rule_conditions(d: Dialect, cols: Columns) -> dict[str, str]:
     return out
 
 
-def scan_sql(
-    d: Dialect,
-    source: str,
-    cols: Columns,
-    grain: str,
-    *,
-    end: int | None,
-    cut: int | None,
-) -> str:
-    """One pass over the log: row count, broken rules, first and last period key, and the
-    rows after ``end`` and in ``(cut, end]`` (period keys at ``grain``; None: not asked).
+def scan_sql(d: Dialect, source: str, cols: Columns, grain: str) -> str:
+    """One pass over the log, grouped by :func:`unit_expr` (the hour number for the hour
+    grain, else the day number): per group, the row count and the rows breaking each rule.
 
-    The key is NULL where a time does not parse, so the pass never fails on bad data; its
-    results decide what to raise or warn before any summary is built (the keys are only
-    used when no rule is broken).
+    A log has few distinct days (hours), so the groups are small; the caller sums the
+    counts and finds, in numpy with the pandas path's own functions, the first and last
+    period, the rows after the end of observation or in the holdout, and the distinct
+    transaction days the date rules of :mod:`clvkit.data.checks` look at. The unit is NULL
+    where a time does not parse, so the pass never fails on bad data.
     """
     conditions = rule_conditions(d, cols)
     flags = ", ".join(
         f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {name}" for name, cond in conditions.items()
     )
-    parts = ["COUNT(*) AS n_rows"]
-    parts += [f"SUM({name}) AS {name}" for name in conditions]
-    parts += ["MIN(pk) AS first_pk", "MAX(pk) AS last_pk"]
-    if end is not None:
-        parts.append(f"SUM(CASE WHEN pk > {end} THEN 1 ELSE 0 END) AS n_after_end")
-    if cut is not None:
-        upper = f" AND pk <= {end}" if end is not None else ""
-        parts.append(f"SUM(CASE WHEN pk > {cut}{upper} THEN 1 ELSE 0 END) AS n_holdout")
+    parts = ["unit", "COUNT(*) AS n_rows"] + [f"SUM({name}) AS {name}" for name in conditions]
     return (
         f"SELECT {', '.join(parts)} FROM "
-        f"(SELECT {flags}, {key_expr(d, cols, grain)} AS pk FROM {source}) AS rows"
+        f"(SELECT {flags}, {unit_expr(d, cols, grain)} AS unit FROM {source}) AS rows "
+        "GROUP BY unit"
     )
 
 
@@ -374,6 +405,138 @@ def examples_sql(d: Dialect, source: str, cols: Columns, rule: str, limit: int =
         f"SELECT {d.ident(cols.customer_id)} AS cid, CAST({d.ident(str(column))} AS {d.text}) "
         f"AS raw FROM {source} WHERE {cond} LIMIT {limit}"
     )
+
+
+# ---- suspicious logs (mirrors data.transactions._warn_about_dates and _repeated_rows) ------
+#
+# The date rules (far-off days, future days, a far or future end) look at the distinct
+# transaction days only, which :func:`scan_sql` brings back; they run in numpy with the
+# functions of :mod:`clvkit.data.checks`. What stays in the engine is the repeated-
+# transaction rule (a group-by over every row) and the few queries that name the rows and
+# customers a warning is about.
+
+#: the column of a numbered source (see ``Source.numbered``) holding each row's 0-based
+#: position in the log
+ROW = "__clvkit_row"
+
+
+def same_time(d: Dialect, cols: Columns) -> str:
+    """The time the repeated-transaction rule compares: the instant of a zoned time, the
+    wall clock of a naive one, a string as parsed (pandas compares parsed values)."""
+    return _time(d, cols)[0]
+
+
+def same_amount(d: Dialect, cols: Columns) -> str:
+    """The amount the rule compares, as DOUBLE; ``+ 0`` makes -0.0 and 0.0 one amount."""
+    return f"(CAST({d.ident(str(cols.monetary))} AS DOUBLE) + CAST(0 AS DOUBLE))"
+
+
+def without_repeats(d: Dialect, source: str, cols: Columns) -> tuple[str, Columns]:
+    """The log with each set of repeated transactions reduced to one row
+    (``duplicates="drop"``), and how to read it (a string time comes out parsed).
+
+    Rows of one set are equal in every column the summaries read, so which one is kept
+    does not change a number.
+    """
+    cid, t, amt = (d.ident(str(c)) for c in (cols.customer_id, cols.datetime, cols.monetary))
+    table = (
+        f"(SELECT DISTINCT {cid}, {same_time(d, cols)} AS {t}, {same_amount(d, cols)} AS {amt} "
+        f"FROM {source}) AS kept"
+    )
+    kind = "naive" if cols.time_kind == "string" else cols.time_kind
+    return table, Columns(cols.customer_id, cols.datetime, cols.monetary, kind, cols.zone, None)
+
+
+def repeat_sets_cte(d: Dialect, source: str, cols: Columns, grain: str, end: int) -> str:
+    """``sets``: each set of two or more transactions with the same customer, time and
+    amount (``n`` rows), among the rows whose period key is at most ``end``."""
+    _, kind = _time(d, cols)
+    rows = (
+        f"SELECT {d.ident(cols.customer_id)} AS cid, {same_time(d, cols)} AS t, "
+        f"{same_amount(d, cols)} AS amt FROM {source}"
+    )
+    return (
+        f"sets AS (SELECT cid, t, amt, n FROM (SELECT cid, t, amt, COUNT(*) AS n FROM ({rows}) "
+        "AS r GROUP BY cid, t, amt HAVING COUNT(*) > 1) AS s "
+        f"WHERE {key_of(d, 't', kind, cols.zone, grain)} <= {end})"
+    )
+
+
+def repeats_sql(d: Dialect, source: str, cols: Columns, grain: str, end: int) -> str:
+    """The repeated transactions (every row of a set but one): per customer with repeats,
+    their number, with the totals over all customers on every row; the three smallest
+    ids come first. No row when nothing repeats."""
+    return (
+        f"WITH {repeat_sets_cte(d, source, cols, grain, end)}, "
+        "per AS (SELECT cid, SUM(n - 1) AS n_rep FROM sets GROUP BY cid) "
+        "SELECT cid, COUNT(*) OVER () AS n_customers, SUM(n_rep) OVER () AS n_repeats "
+        "FROM per ORDER BY cid LIMIT 3"
+    )
+
+
+def repeated_rows_cte(
+    d: Dialect, source: str, numbered: str, cols: Columns, grain: str, end: int
+) -> str:
+    """``flagged (cid, pos)``: the repeated transactions by position in the log (every row
+    of a set but its first); ``numbered`` is the source with the column :data:`ROW`."""
+    rows = (
+        f"SELECT {d.ident(cols.customer_id)} AS cid, {same_time(d, cols)} AS t, "
+        f"{same_amount(d, cols)} AS amt, {ROW} AS pos FROM {numbered}"
+    )
+    ranked = (
+        "SELECT x.cid, x.pos, ROW_NUMBER() OVER (PARTITION BY x.cid, x.t, x.amt ORDER BY x.pos) "
+        f"AS k FROM ({rows}) AS x JOIN sets s ON x.cid = s.cid AND x.t = s.t AND x.amt = s.amt"
+    )
+    return (
+        f"{repeat_sets_cte(d, source, cols, grain, end)}, "
+        f"flagged AS (SELECT cid, pos FROM ({ranked}) AS ranked WHERE k > 1)"
+    )
+
+
+def days_outside(first: int, last: int) -> str:
+    """Rows dated before day ``first`` or after day ``last`` (far from the main stretch)."""
+    return f"(daynum < {first} OR daynum > {last})"
+
+
+def days_after(cutoff: int, stretch: tuple[int, int] | None) -> str:
+    """Rows dated after day ``cutoff`` and not already far from the main ``stretch``."""
+    inside = "" if stretch is None else f" AND daynum >= {stretch[0]} AND daynum <= {stretch[1]}"
+    return f"(daynum > {cutoff}{inside})"
+
+
+def dated_rows_cte(
+    d: Dialect, source: str, cols: Columns, grain: str, end: int, condition: str, numbered: bool
+) -> str:
+    """``flagged (cid[, pos])``: the rows whose period key is at most ``end`` and whose
+    wall-clock day number ``daynum`` meets ``condition`` (:func:`days_outside`,
+    :func:`days_after`)."""
+    pos = f", {ROW} AS pos" if numbered else ""
+    rows = (
+        f"SELECT {d.ident(cols.customer_id)} AS cid{pos}, {day_expr(d, cols)} AS daynum, "
+        f"{key_expr(d, cols, grain)} AS pk FROM {source}"
+    )
+    kept = ", pos" if numbered else ""
+    return f"flagged AS (SELECT cid{kept} FROM ({rows}) AS r WHERE pk <= {end} AND {condition})"
+
+
+def named_customers_sql(flagged: str, numbered: bool) -> str:
+    """Three customers of the ``flagged`` rows, with the number of distinct customers on
+    every row: the first three in the log's order when rows are numbered, else the three
+    smallest ids."""
+    if numbered:
+        return (
+            f"WITH {flagged} SELECT cid, COUNT(*) OVER () AS n_customers FROM flagged "
+            "GROUP BY cid ORDER BY MIN(pos) LIMIT 3"
+        )
+    return (
+        f"WITH {flagged} SELECT cid, COUNT(*) OVER () AS n_customers FROM flagged "
+        "GROUP BY cid ORDER BY cid LIMIT 3"
+    )
+
+
+def named_rows_sql(flagged: str) -> str:
+    """The first three ``flagged`` rows in the log's order (0-based positions)."""
+    return f"WITH {flagged} SELECT pos FROM flagged ORDER BY pos LIMIT 3"
 
 
 # ---- purchases and per-customer summaries (mirrors data.rfm) ------------------------------

@@ -4,10 +4,14 @@ Each function takes the same arguments as its pandas twin and follows the same s
 
 1. check the arguments exactly as pandas does (same helpers, same messages);
 2. open the source and check its columns and their types;
-3. one pass over the log (:func:`clvkit.engines.sql.scan_sql`) counts every broken rule,
-   the first and last period and the rows after the end of observation, so every error
-   and warning is raised before any result exists;
-4. one query (:mod:`clvkit.engines.sql`) builds the result in the engine.
+3. one pass over the log (:func:`clvkit.engines.sql.scan_sql`) counts every broken rule
+   and the rows of every distinct day; from these few rows numpy finds the first and last
+   period, the rows after the end of observation and the far-off and future days (the
+   rules of :mod:`clvkit.data.checks`), and the engine looks for repeated transactions
+   (:mod:`clvkit.engines.suspicious`), so every error and warning is raised before any
+   result exists;
+4. one query (:mod:`clvkit.engines.sql`) builds the result in the engine, from the log
+   without its repeated transactions when ``duplicates="drop"``.
 
 DuckDB results come back as pandas with the pandas path's index, columns, dtypes and
 ``attrs``. Spark results stay Spark DataFrames with the same columns (the customer id is
@@ -29,6 +33,8 @@ import pandas as pd
 
 from clvkit._time import DAYS_PER_UNIT, check_grain, check_time_unit
 from clvkit._validation import format_examples, rule_message
+from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
+from clvkit.data.dates import parse_instant
 from clvkit.data.retention import (
     _INCOMPLETE,
     METRICS,
@@ -38,11 +44,12 @@ from clvkit.data.retention import (
 )
 from clvkit.data.transactions import (
     _check_column_arguments,
-    _parse_instant,
+    check_duplicates_argument,
+    check_gap_multiple,
     format_period,
     period_start,
 )
-from clvkit.engines import sql
+from clvkit.engines import sql, suspicious
 from clvkit.engines.sources import Source, closed_on_error, is_source, open_source
 from clvkit.errors import DataWarning, InputError
 
@@ -71,6 +78,15 @@ class Prepared:
     end_pk: int
     cut_pk: int | None
     n_holdout: int
+    #: what the summaries read: the source, or (``duplicates="drop"``) the source without
+    #: its repeated transactions, and how to read it
+    table: str = ""
+    table_cols: sql.Columns | None = None
+    n_repeated: int = 0
+
+    def log(self) -> tuple[str, sql.Columns]:
+        """The table the summaries read and its columns."""
+        return self.table or self.source.name, self.table_cols or self.cols
 
     def period(self, key: int) -> np.datetime64:
         return np.datetime64(int(key), "h" if self.grain == "h" else "D")
@@ -197,10 +213,19 @@ def _open(
     return source, cols
 
 
+@dataclass(frozen=True)
+class _End:
+    """An end argument read on the log's wall clock."""
+
+    key: int  # the period key (hour or day number) of the grain period holding it
+    day: int  # its wall-clock day number (what the far-end rule compares)
+
+
 def _end_key(
     value: object, argument: str, cols: sql.Columns, source: Source, grain: str
-) -> int | None:
-    """The period key (hour or day number) holding an end argument, parsed as pandas does.
+) -> _End | None:
+    """The period key holding an end argument and its day, parsed by the pandas path's
+    :func:`clvkit.data.dates.parse_instant` (every date type, Periods as their end).
 
     A Spark TIMESTAMP is Spark's *local* time (shown on the session's wall clock): a naive
     end is read on that clock too, an aware one converted to it. Elsewhere the pandas rule
@@ -211,13 +236,14 @@ def _end_key(
     zone = cols.zone if cols.time_kind == "instant" else None
     lenient = source.engine == "spark" and cols.time_kind == "instant"
     try:
-        wall = _parse_instant(value, argument, cols.fmt, None if lenient else zone)
+        wall = parse_instant(value, argument, cols.fmt, None if lenient else zone)
     except InputError:
         if not lenient:
             raise
-        wall = _parse_instant(value, argument, cols.fmt, zone)
+        wall = parse_instant(value, argument, cols.fmt, zone)
     start = period_start(np.array([wall]), grain)[0]
-    return int(start.view(np.int64))
+    day = np.datetime64(wall, "D").view(np.int64)
+    return _End(key=int(start.view(np.int64)), day=int(day))
 
 
 def _raise_bad_rows(source: Source, cols: sql.Columns, counts: dict[str, Any]) -> None:
@@ -274,9 +300,17 @@ def prepare(
     caller: str,
     stacklevel: int,
     calibration_end: object = None,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
 ) -> Prepared:
-    """Steps 1-3: everything the pandas ``_build`` checks, warns and decides."""
+    """Steps 1-3: everything the pandas ``_build`` checks, warns and decides.
+
+    ``stacklevel`` is the one that makes a warning issued by the caller point at the
+    user's line.
+    """
     _check_arguments(customer_id, datetime, monetary, datetime_format)
+    duplicates = check_duplicates_argument(duplicates, caller)
+    multiple = check_gap_multiple(gap_multiple, caller)
     source, cols = _open(
         transactions,
         customer_id=customer_id,
@@ -285,7 +319,34 @@ def prepare(
         datetime_format=datetime_format,
     )
     with closed_on_error(source):  # a Spark view is dropped whatever happens
-        return _scan(source, cols, grain, observation_end, calibration_end, caller, stacklevel)
+        return _scan(
+            source,
+            cols,
+            grain,
+            observation_end,
+            calibration_end,
+            caller,
+            stacklevel + 1,
+            duplicates=duplicates,
+            gap_multiple=multiple,
+        )
+
+
+def _grouped_scan(source: Source, cols: sql.Columns, grain: str) -> dict[str, np.ndarray]:
+    """The scan's rows as numpy columns: ``unit`` (int64 hour or day number; the rows
+    whose time is missing or does not parse are left out of it) and ``unit_rows`` (the
+    rows of each unit), plus the total of every column over all rows (``n_rows``, each
+    rule's count)."""
+    scan = source.query(sql.scan_sql(source.dialect, source.name, cols, grain))
+    names = list(scan.columns)
+    rows = suspicious.rows_of(scan)
+    out: dict[str, Any] = {
+        name: sum(int(row[i] or 0) for row in rows) for i, name in enumerate(names) if i > 0
+    }
+    timed = [row for row in rows if row[0] is not None]
+    out["unit"] = np.array([row[0] for row in timed], dtype=np.int64)
+    out["unit_rows"] = np.array([row[1] for row in timed], dtype=np.int64)
+    return out
 
 
 def _scan(
@@ -296,46 +357,58 @@ def _scan(
     calibration_end: object,
     caller: str,
     stacklevel: int,
+    *,
+    duplicates: str,
+    gap_multiple: float | None,
 ) -> Prepared:
-    """The scan and every decision made from it (see :func:`prepare`)."""
-    # Parse the ends now (the scan counts rows against them); a bad end is reported after
-    # the column rules, in the pandas order.
+    """The scan and every decision made from it (see :func:`prepare`), in the order of the
+    pandas path: errors of the rows, of observation_end, the rows after the end, the date
+    warnings, the repeated transactions; then an error of calibration_end."""
+    # Parse the ends first; a bad end is reported after the column rules, in the pandas
+    # order.
     end_error: InputError | None = None
     cut_error: InputError | None = None
-    end_pk = cut_pk = None
+    end = cut = None
     try:
-        end_pk = _end_key(observation_end, "observation_end", cols, source, grain)
+        end = _end_key(observation_end, "observation_end", cols, source, grain)
     except InputError as exc:
         end_error = exc
     try:
-        cut_pk = _end_key(calibration_end, "calibration_end", cols, source, grain)
+        cut = _end_key(calibration_end, "calibration_end", cols, source, grain)
     except InputError as exc:
         cut_error = exc
-    scan = _fetch(
-        source.query(sql.scan_sql(source.dialect, source.name, cols, grain, end=end_pk, cut=cut_pk))
-    )
-    counts: dict[str, Any] = {k: (v[0] if len(v) else None) for k, v in scan.items()}
+    counts = _grouped_scan(source, cols, grain)
     n_rows = int(counts["n_rows"])
     if n_rows == 0:
         raise InputError("The 'transactions' argument has no rows; at least one is needed.")
     _raise_bad_rows(source, cols, counts)
     if end_error is not None:
         raise end_error
-    first_pk, last_pk = int(counts["first_pk"]), int(counts["last_pk"])
-    timezone = cols.zone if cols.time_kind == "instant" else None
+    # Every row has a time: each unit's period key and day, in numpy (pandas' functions).
+    unit, unit_rows = counts["unit"], counts["unit_rows"]
+    if grain == "h":
+        pk, day = unit, unit // 24
+    else:
+        day = unit
+        pk = period_start(unit.view("datetime64[D]"), grain).view(np.int64)
+    first_pk, last_pk = int(pk.min()), int(pk.max())
+    end_pk = last_pk if end is None else end.key
+    kept = pk <= end_pk
+    n_excluded = n_rows - int(unit_rows[kept].sum())
+    cut_pk = None if cut is None else cut.key
+    n_holdout = 0 if cut_pk is None else int(unit_rows[kept & (pk > cut_pk)].sum())
     prepared = Prepared(
         source=source,
         cols=cols,
         grain=grain,
-        timezone=timezone,
+        timezone=cols.zone if cols.time_kind == "instant" else None,
         n_rows=n_rows,
         first_pk=first_pk,
-        end_pk=last_pk if end_pk is None else end_pk,
+        end_pk=end_pk,
         cut_pk=cut_pk,
-        n_holdout=int(counts.get("n_holdout") or 0),
+        n_holdout=n_holdout,
     )
-    n_excluded = int(counts.get("n_after_end") or 0)
-    end_text = format_period(prepared.period(prepared.end_pk), grain)
+    end_text = format_period(prepared.period(end_pk), grain)
     if n_excluded == n_rows:
         raise InputError(
             f"The 'observation_end' argument of {caller} is {end_text} (floored to its "
@@ -348,8 +421,28 @@ def _scan(
             f"{n_excluded} of {n_rows} transactions fall after observation_end={end_text} "
             "and were excluded. Filter the log first to silence this warning.",
             DataWarning,
-            stacklevel=stacklevel + 2,
+            stacklevel=stacklevel + 1,
         )
+    log = suspicious.Log(source, cols, grain, end_pk, n_rows - n_excluded, caller)
+    days, inverse = np.unique(day[kept], return_inverse=True)
+    day_rows = np.bincount(inverse, weights=unit_rows[kept], minlength=days.size)
+    suspicious.warn_about_dates(
+        log,
+        days,
+        day_rows.astype(np.int64),
+        None if end is None else end.day,
+        gap_multiple,
+        stacklevel + 1,
+    )
+    if cols.monetary is not None and duplicates != "keep":
+        drop = duplicates == "drop"
+        prepared.n_repeated = suspicious.warn_about_repeats(
+            log, drop=drop, stacklevel=stacklevel + 1
+        )
+        if drop and prepared.n_repeated:
+            prepared.table, prepared.table_cols = sql.without_repeats(
+                source.dialect, source.name, cols
+            )
     if cut_error is not None:
         raise cut_error
     return prepared
@@ -390,6 +483,8 @@ def rfm_summary(
     grain: str,
     observation_end: object,
     datetime_format: str | None,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
     stacklevel: int = 2,
 ) -> Any:
     """:func:`clvkit.rfm_summary` of a file, DuckDB relation or Spark DataFrame."""
@@ -405,11 +500,14 @@ def rfm_summary(
         datetime_format=datetime_format,
         caller="rfm_summary",
         stacklevel=stacklevel + 1,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
     )
+    table, cols = p.log()
     query = sql.summary_sql(
         p.source.dialect,
-        p.source.name,
-        p.cols,
+        table,
+        cols,
         grain=grain,
         time_unit=unit,
         end=p.end_pk,
@@ -440,6 +538,8 @@ def calibration_holdout(
     time_unit: str,
     grain: str,
     datetime_format: str | None,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
     stacklevel: int = 2,
 ) -> Any:
     """:func:`clvkit.calibration_holdout` of a file, DuckDB relation or Spark DataFrame."""
@@ -461,6 +561,8 @@ def calibration_holdout(
         caller="calibration_holdout",
         stacklevel=stacklevel + 1,
         calibration_end=calibration_end,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
     )
     assert p.cut_pk is not None
     cut, end = p.period(p.cut_pk), p.period(p.end_pk)
@@ -488,10 +590,11 @@ def calibration_holdout(
         # Spark stays lazy: judged on every customer's holdout rows (the pandas rule counts
         # only the customers of the calibration, so Spark may stay silent where it warns)
         warnings.warn(empty_holdout, DataWarning, stacklevel=stacklevel + 1)
+    table, cols = p.log()
     query = sql.summary_sql(
         p.source.dialect,
-        p.source.name,
-        p.cols,
+        table,
+        cols,
         grain=grain,
         time_unit=unit,
         end=p.end_pk,
@@ -545,10 +648,11 @@ class _Activity:
 
     def act_sql(self) -> str:
         p = self.prepared
+        table, cols = p.log()
         return sql.activity_cte(
             p.source.dialect,
-            p.source.name,
-            p.cols,
+            table,
+            cols,
             period=self.period,
             end=p.end_pk,
             first_ordinal=self.first_ordinal,
@@ -572,6 +676,8 @@ def _activity(
     incomplete: object,
     caller: str,
     stacklevel: int,
+    duplicates: object,
+    gap_multiple: object,
 ) -> _Activity:
     """Validate as :func:`clvkit.data.retention.activity` does and lay out the periods."""
     period = check_period(period)
@@ -590,6 +696,8 @@ def _activity(
         datetime_format=datetime_format,
         caller=caller,
         stacklevel=stacklevel + 1,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
     )
     last_day = p.period(p.end_pk)
     first_ordinal = int(period_ordinal(np.array([p.period(p.first_pk)]), period)[0])
@@ -649,6 +757,8 @@ def retention_table(
     observation_end: object,
     datetime_format: str | None,
     incomplete: object,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
     stacklevel: int = 2,
 ) -> Any:
     """:func:`clvkit.retention_table` of a file, DuckDB relation or Spark DataFrame."""
@@ -663,6 +773,8 @@ def retention_table(
         incomplete=incomplete,
         caller="retention_table",
         stacklevel=stacklevel + 1,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
     )
     src = act.prepared.source
     query = (
@@ -698,6 +810,8 @@ def cohort_table(
     observation_end: object,
     datetime_format: str | None,
     incomplete: object,
+    duplicates: object = "warn",
+    gap_multiple: object = DEFAULT_GAP_MULTIPLE,
     stacklevel: int = 2,
 ) -> Any:
     """:func:`clvkit.cohort_table` of a file, DuckDB relation or Spark DataFrame."""
@@ -722,6 +836,8 @@ def cohort_table(
         incomplete=incomplete,
         caller="cohort_table",
         stacklevel=stacklevel + 1,
+        duplicates=duplicates,
+        gap_multiple=gap_multiple,
     )
     src = act.prepared.source
     query = "WITH " + act.act_sql() + ", " + sql.cohort_sql(src.dialect, act.labels, metric)

@@ -3,7 +3,8 @@
 Time zones (the wall clock of each zone, through Parquet's Arrow schema), several
 transactions of one customer on one day, grains coarser than the time unit ("W" with "D"),
 calendar months and quarters, ends of observation and calibration between transactions
-(with a time of day), and the errors the pandas path raises on such arguments.
+(with a time of day), and the errors the pandas path raises on such arguments; repeated
+rows, a row a long way off, ends far after the log, and the warnings about them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ DAY0 = pd.Timestamp("2019-12-20")  # the log spans New Year and month ends
 
 
 @st.composite
-def logs(draw: st.DrawFn) -> tuple[pd.DataFrame, str | None]:
+def logs(
+    draw: st.DrawFn, typos: tuple[int | None, ...] = (None, -4000, 400, 4000)
+) -> tuple[pd.DataFrame, str | None]:
+    """A log of up to 30 transactions over 150 days in one of :data:`ZONES`, with a few
+    exact copies of its rows and, ``typos`` days away from its first row, a row typed
+    with the wrong date; rows in a drawn order (default index)."""
     n = draw(st.integers(1, 30))
     ids = draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
     days = draw(st.lists(st.integers(0, 150), min_size=n, max_size=n))
@@ -42,7 +48,15 @@ def logs(draw: st.DrawFn) -> tuple[pd.DataFrame, str | None]:
     log = pd.DataFrame(
         {"customer_id": ids, "date": times, "amount": np.array(cents, dtype=float) / 100}
     )
-    return log, zone
+    # suspicious rows: exact copies of a few rows, and one row a long way off (a typo)
+    copies = draw(st.lists(st.integers(0, n - 1), max_size=4))
+    typo = draw(st.sampled_from(typos))
+    if typo is not None:
+        far = log.iloc[[0]].assign(date=log["date"].iloc[0] + pd.Timedelta(days=typo))
+        log = pd.concat([log, far], ignore_index=True)
+    log = pd.concat([log, log.iloc[copies]], ignore_index=True)
+    order = draw(st.permutations(range(len(log))))
+    return log.iloc[list(order)].reset_index(drop=True), zone
 
 
 def _end(draw_day: int, zone: str | None, hour: int) -> pd.Timestamp:
@@ -81,9 +95,11 @@ def _check(expected: tuple[Any, list[str]], got: tuple[Any, list[str]]) -> None:
     grain_unit=st.sampled_from(
         [("D", "D"), ("W", "D"), ("D", "W"), ("M", "M"), ("h", "h"), ("h", "D"), ("Q", "Y")]
     ),
-    end_day=st.none() | st.integers(-5, 160),
+    end_day=st.sampled_from([None, 1000]) | st.integers(-5, 160),  # 1000: far after the log
     end_hour=st.sampled_from([0, 13, 23]),
     cut_day=st.integers(-5, 160),
+    duplicates=st.sampled_from(["warn", "drop", "keep"]),
+    gap_multiple=st.sampled_from([100.0, 3.0, None]),
 )
 @example(  # holdout rows only from customers acquired in the holdout: pandas warns
     data=(
@@ -100,6 +116,8 @@ def _check(expected: tuple[Any, list[str]], got: tuple[Any, list[str]]) -> None:
     end_day=None,
     end_hour=0,
     cut_day=0,
+    duplicates="warn",
+    gap_multiple=100.0,
 )
 def test_summaries_equal_pandas(
     duckdb: Any,
@@ -108,7 +126,11 @@ def test_summaries_equal_pandas(
     end_day: int | None,
     end_hour: int,
     cut_day: int,
+    duplicates: str,
+    gap_multiple: float | None,
 ) -> None:
+    """The same numbers, errors and warnings word for word (the Parquet file names the
+    rows pandas names), with repeated rows, far-off rows and far ends drawn in."""
     log, zone = data
     grain, unit = grain_unit
     end = None if end_day is None else _end(end_day, zone, end_hour)
@@ -117,6 +139,7 @@ def test_summaries_equal_pandas(
         path = Path(folder) / "log.parquet"
         log.to_parquet(path, index=False)
         common = {"monetary": "amount", "grain": grain, "time_unit": unit}
+        common |= {"duplicates": duplicates, "gap_multiple": gap_multiple}
         _check(*_both(ck.rfm_summary, log, path, observation_end=end, **common))
         _check(
             *_both(
@@ -133,11 +156,12 @@ def test_summaries_equal_pandas(
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(
-    data=logs(),
+    data=logs(typos=(None, 200)),  # the tables have a column per period: keep them short
     period=st.sampled_from(["W", "M", "Q"]),
     metric=st.sampled_from(["retention", "customers", "clv"]),
     incomplete=st.sampled_from(["flag", "drop"]),
     end_day=st.none() | st.integers(0, 160),
+    duplicates=st.sampled_from(["warn", "drop", "keep"]),
 )
 def test_tables_equal_pandas(
     duckdb: Any,
@@ -146,6 +170,7 @@ def test_tables_equal_pandas(
     metric: str,
     incomplete: str,
     end_day: int | None,
+    duplicates: str,
 ) -> None:
     log, zone = data
     end = None if end_day is None else _end(end_day, zone, 12)
@@ -153,6 +178,7 @@ def test_tables_equal_pandas(
         path = Path(folder) / "log.parquet"
         log.to_parquet(path, index=False)
         common = {"monetary": "amount", "observation_end": end, "incomplete": incomplete}
+        common |= {"duplicates": duplicates, "gap_multiple": 3.0}
         _check(*_both(ck.retention_table, log, path, period=period, **common))
         _check(*_both(ck.cohort_table, log, path, period=period, metric=metric, **common))
 
