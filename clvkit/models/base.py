@@ -25,10 +25,16 @@ import pandas as pd
 from scipy.special import ndtri
 
 from clvkit._time import check_time_unit
-from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError, UnitError
+from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError
 from clvkit.models import persistence, uncertainty
 from clvkit.models._optimize import FitDiagnostics, FitResult
-from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+from clvkit.models.inputs import (
+    RFMInput,
+    check_model_unit,
+    read_rfm,
+    read_weights,
+    resolve_fit_unit,
+)
 
 __all__ = ["BaseModel", "FitDiagnostics", "check_is_fitted", "clone"]
 
@@ -77,6 +83,8 @@ class BaseModel:
 
     #: the model's parameters, in the order of its kernel; set by every concrete model
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: whether its data are durations in a time unit (a spend model's are not)
+    measures_time: ClassVar[bool] = True
 
     params_: pd.Series
     log_likelihood_: float
@@ -255,30 +263,18 @@ class BaseModel:
         """Whether the model has parameters (fitted, loaded or built from parameters)."""
         return hasattr(self, "params_")
 
-    def _check_unit(self, rfm: RFMInput) -> None:
-        """Refuse prediction input recorded in another time unit than the model's."""
-        if (
-            rfm.time_unit is not None
-            and self.time_unit_ is not None
-            and (rfm.time_unit != self.time_unit_)
-        ):
-            raise UnitError(
-                f"The customers frame is in time unit {rfm.time_unit!r} but the "
-                f"{type(self).__name__} was fitted in {self.time_unit_!r}; rebuild the frame "
-                f"with rfm_summary(..., time_unit={self.time_unit_!r}). Nothing is rescaled "
-                "silently."
-            )
+    def _check_unit(self, rfm: RFMInput, caller: str | None = None) -> None:
+        """Refuse customers in another time unit than the model's, or a frame whose unit
+        cannot be established (see :func:`clvkit.models.inputs.check_model_unit`)."""
+        name = type(self).__name__
+        check_model_unit(rfm, self.time_unit_, name, caller or name)
 
     @staticmethod
-    def _resolve_unit(rfm: RFMInput, time_unit: str | None) -> str | None:
-        if time_unit is not None:
-            check_time_unit(time_unit)
-            if rfm.time_unit is not None and rfm.time_unit != time_unit:
-                raise UnitError(
-                    f"time_unit={time_unit!r} contradicts the customers frame, which "
-                    f"rfm_summary built in {rfm.time_unit!r}."
-                )
-            return time_unit
+    def _resolve_unit(rfm: RFMInput, caller: str, *, required: bool = True) -> str | None:
+        """The unit a fit adopts (the stated or recorded one). With ``required``, a frame
+        whose unit cannot be established is refused with how to give one."""
+        if required:
+            return resolve_fit_unit(rfm, caller)
         return rfm.time_unit
 
     # -- uncertainty --------------------------------------------------------------------
@@ -392,6 +388,14 @@ class BaseModel:
         return uncertainty.with_bounds(point, lower, upper, name)
 
     # -- the bootstrap ----------------------------------------------------------------------
+    def _refit(self, customers: pd.DataFrame, weights: np.ndarray, time_unit: str | None) -> Self:
+        """One bootstrap refit on resampled weights (a model may silence what its fit on
+        the full data already said)."""
+        model: Self = self.fit(  # type: ignore[attr-defined]  # every concrete model has fit
+            customers, weights=weights, time_unit=time_unit
+        )
+        return model
+
     def _bootstrap_columns(self) -> tuple[str, ...]:
         """The per-customer columns :meth:`fit` reads, which the bootstrap resamples."""
         raise NotImplementedError  # pragma: no cover - every concrete model defines it
@@ -404,6 +408,7 @@ class BaseModel:
         weights: object = None,
         random_state: object = None,
         n_jobs: int = 1,
+        time_unit: str | None = None,
     ) -> pd.DataFrame:
         """Parameters refitted on customers resampled with replacement, one row per draw.
 
@@ -431,6 +436,9 @@ class BaseModel:
         n_jobs : int, default 1
             Threads refitting in parallel (-1: one per core); the fits spend their time
             in numpy, which runs outside Python's lock on large cohorts.
+        time_unit : str, optional
+            The unit of ``recency`` and ``T`` when the frame does not record it (as in
+            :meth:`fit`); checked against the model's.
 
         Returns
         -------
@@ -457,13 +465,11 @@ class BaseModel:
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
         self._check_hyperparameters()
         columns = self._bootstrap_columns()
-        rfm = read_rfm(
-            customers,
-            {},
-            need=columns,
-            caller=caller,
-            positive_monetary="monetary_value" in columns,
-        )
+        rfm = read_rfm(customers, {}, need=columns, caller=caller, time_unit=time_unit)
+        if self.measures_time and self.is_fitted:
+            self._check_unit(rfm, caller)
+        elif self.measures_time:
+            resolve_fit_unit(rfm, caller)
         w = read_weights(weights, rfm.n, rfm.index)
         rows, row_weights = uncertainty.distinct_rows([rfm[c] for c in columns], w)
         unit = rfm.time_unit if rfm.time_unit is not None else getattr(self, "time_unit_", None)
@@ -473,9 +479,7 @@ class BaseModel:
             template.set_params(initial_params=self.params_.to_dict())
 
         def refit(resampled: np.ndarray) -> np.ndarray | None:
-            return uncertainty.try_refit(
-                lambda: clone(template).fit(frame, weights=resampled, time_unit=unit)
-            )
+            return uncertainty.try_refit(lambda: clone(template)._refit(frame, resampled, unit))
 
         return uncertainty.bootstrap_draws(
             refit,

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from clvkit._time import DAYS_PER_YEAR, check_time_unit, parse_horizon, unit_length_days
-from clvkit._validation import check_frame, check_rule, numeric_column
+from clvkit._validation import check_discount_rate, check_frame, check_rule, numeric_column
 from clvkit.errors import ClvkitError, InputError, UnitError
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel, clone
@@ -63,22 +63,11 @@ def per_period_rate(discount_rate: object, time_unit: str | None) -> float:
     Raises
     ------
     clvkit.errors.InputError
-        If the rate is not a finite number >= 0.
+        If the rate is not a number in [0, 1] (0.10 for 10 %).
     clvkit.errors.UnitError
         If the rate is > 0 and ``time_unit`` is None (years cannot be converted).
     """
-    if isinstance(discount_rate, bool) or not isinstance(
-        discount_rate, int | float | np.integer | np.floating
-    ):
-        raise InputError(
-            f"The 'discount_rate' argument must be a number. Got {discount_rate!r} instead."
-        )
-    rate = float(discount_rate)
-    if not (math.isfinite(rate) and rate >= 0):
-        raise InputError(
-            "The 'discount_rate' argument must be finite and >= 0 (a yearly rate, 0.10 for "
-            f"10 %). Got {discount_rate!r} instead."
-        )
+    rate = check_discount_rate(discount_rate)
     if rate == 0.0:
         return 0.0
     if time_unit is None:

@@ -116,14 +116,36 @@ class PurchaseModel(PurchaseIntervals):
     discrete: ClassVar[bool] = False
 
     # -- input ----------------------------------------------------------------------------
-    def read_customers(self, customers: object, *, caller: str = "read_customers") -> RFMInput:
+    def read_customers(
+        self,
+        customers: object,
+        *,
+        caller: str = "read_customers",
+        time_unit: str | None = None,
+    ) -> RFMInput:
         """Validate customers for this model once: its columns, their rules, its time unit.
 
         The result can be passed to every prediction method instead of the frame, which
         then skips the checks (what :class:`clvkit.CLVModel` and the plots do).
+
+        Parameters
+        ----------
+        customers : DataFrame
+            The model's columns (``frequency``, ``recency``, ``T``).
+        caller : str, optional
+            The name used in error messages.
+        time_unit : str, optional
+            The unit of ``recency`` and ``T``, when the frame does not record it in
+            ``attrs["time_unit"]`` (a CSV round trip, ``merge`` or ``concat`` loses it).
+            A frame in no known unit is refused when the model has one.
+
+        Returns
+        -------
+        RFMInput
+            Validated arrays, the frame's index and unit.
         """
-        rfm = self._read(customers, {}, caller)
-        self._check_unit(rfm)
+        rfm = self._read(customers, {}, caller, time_unit=time_unit)
+        self._check_unit(rfm, f"{type(self).__name__}.{caller}")
         return rfm
 
     def _read(
@@ -132,6 +154,7 @@ class PurchaseModel(PurchaseIntervals):
         arrays: Mapping[str, object],
         caller: str,
         need: tuple[str, ...] | None = None,
+        time_unit: str | None = None,
     ) -> RFMInput:
         """Validated customers for ``caller`` (the model's columns, or ``need``)."""
         rfm = read_rfm(
@@ -139,6 +162,7 @@ class PurchaseModel(PurchaseIntervals):
             dict(arrays),
             need=self.columns if need is None else need,
             caller=f"{type(self).__name__}.{caller}",
+            time_unit=time_unit,
         )
         self._check_customers(rfm)
         return rfm
@@ -150,9 +174,9 @@ class PurchaseModel(PurchaseIntervals):
         x, t_x, T = self.columns
         return rfm[x], rfm[t_x], rfm[T]
 
-    def _fitted_for(self, rfm: RFMInput) -> np.ndarray:
+    def _fitted_for(self, rfm: RFMInput, caller: str | None = None) -> np.ndarray:
         params = self._check_fitted()
-        self._check_unit(rfm)
+        self._check_unit(rfm, caller)
         return params
 
     def _horizons(self, value: object, argument: str = "horizon") -> Horizons:
@@ -230,7 +254,11 @@ class PurchaseModel(PurchaseIntervals):
             Number of customers each row stands for; fitting with weight k equals fitting
             on k copies of the row.
         time_unit : str, optional
-            The unit of recency and T, when not recorded on the frame.
+            The unit of recency and T (``"D"``, ``"W"``, ...), which the model adopts.
+            Required for a frame that does not record it in ``attrs["time_unit"]``: a
+            CSV or Parquet round trip, ``merge``, ``concat`` or ``groupby().apply`` loses
+            what :func:`clvkit.rfm_summary` records. Optional for keyword arrays (without
+            it the model has no unit and takes numeric horizons only).
 
         Returns
         -------
@@ -244,9 +272,9 @@ class PurchaseModel(PurchaseIntervals):
         """
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "fit")
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "fit", time_unit=time_unit)
         w = read_weights(weights, rfm.n, rfm.index)
-        unit = self._resolve_unit(rfm, time_unit)
+        unit = self._resolve_unit(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         data = self.kernel.prepare(x, t_x, T_, w)
         if float(self.penalizer) == 0.0:
@@ -319,6 +347,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
     ) -> float:
         """Total log-likelihood of the customers' histories, at the fitted or given params.
 
@@ -333,18 +362,22 @@ class PurchaseModel(PurchaseIntervals):
             Every parameter by name; the fitted parameters by default.
         weights : array-like, optional
             Customers each row stands for.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
 
         Returns
         -------
         float
             ``sum_i w_i log L(params | history_i)``.
         """
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "log_likelihood")
+        rfm = self._read(
+            customers, self._arrays(frequency, recency, T), "log_likelihood", time_unit=time_unit
+        )
         if params is None:
-            values = self._fitted_for(rfm)
+            values = self._fitted_for(rfm, self._caller("log_likelihood"))
         else:
             values = np.array(self._check_params(params, "log_likelihood(params=...)"))
-            self._check_unit(rfm)
+            self._check_unit(rfm, self._caller("log_likelihood"))
         w = read_weights(weights, rfm.n, rfm.index)
         data = self.kernel.prepare(*self._xtT(rfm), w)
         return float(self.kernel.loglik_derivatives(values, data, 0)[0])
@@ -357,6 +390,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -371,6 +405,13 @@ class PurchaseModel(PurchaseIntervals):
             Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
         frequency, recency, T : array-like, optional
             Instead of ``customers``.
+        time_unit : str, optional
+            The unit of ``recency`` and ``T`` when the frame does not record it in
+            ``attrs["time_unit"]`` (a CSV or Parquet round trip, ``merge``, ``concat`` or
+            ``groupby().apply`` loses what :func:`clvkit.rfm_summary` records). A frame
+            in no known unit is refused when the model has one; a unit other than the
+            model's is refused (nothing is rescaled). Keyword arrays are bare numbers in
+            the model's unit.
         interval : float, optional
             Level of an interval for the parameter uncertainty (0.9 for 90 %): adds the
             columns ``p_alive_lower`` and ``p_alive_upper`` (logit scale for the delta
@@ -392,8 +433,10 @@ class PurchaseModel(PurchaseIntervals):
         """
         caller = self._caller("probability_alive")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_alive")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers, self._arrays(frequency, recency, T), "probability_alive", time_unit=time_unit
+        )
+        params = self._fitted_for(rfm, caller)
         values = self.kernel.probability_alive(params, *self._xtT(rfm))
         point = rfm.wrap(values, "p_alive")
         if options is None:
@@ -416,6 +459,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         prediction_interval: float | None = None,
         method: str = "delta",
@@ -437,6 +481,8 @@ class PurchaseModel(PurchaseIntervals):
             ``"12M"`` or ``"365D"`` (a month is 365.2425/12 days), or several horizons.
         frequency, recency, T : array-like, optional
             Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval : float, optional
             Level of the *parameter* interval of the expectation (0.9 for 90 %): adds
             ``expected_purchases_lower`` and ``expected_purchases_upper`` (log scale for
@@ -475,8 +521,13 @@ class PurchaseModel(PurchaseIntervals):
         options = self._options(interval, method, n_draws, random_state, draws, caller)
         predictive = self._prediction_level(prediction_interval, caller)
         h = self._horizons(horizon)
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "expected_purchases")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers,
+            self._arrays(frequency, recency, T),
+            "expected_purchases",
+            time_unit=time_unit,
+        )
+        params = self._fitted_for(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         p_alive = self.kernel.probability_alive(params, x, t_x, T_)
         alive = self._per_distinct_xT(
@@ -524,6 +575,7 @@ class PurchaseModel(PurchaseIntervals):
         *,
         frequency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -543,6 +595,8 @@ class PurchaseModel(PurchaseIntervals):
             As in :meth:`expected_purchases`.
         frequency, T : array-like, optional
             Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval, method, n_draws, random_state, draws
             A parameter interval (log scale for the delta method), as in
             :meth:`probability_alive`.
@@ -560,8 +614,9 @@ class PurchaseModel(PurchaseIntervals):
             {x_name: frequency, T_name: T},
             "expected_purchases_if_alive",
             need=(x_name, T_name),
+            time_unit=time_unit,
         )
-        params = self._fitted_for(rfm)
+        params = self._fitted_for(rfm, caller)
         values = self._per_distinct_xT(
             lambda u, v, t: self.kernel.expected_purchases_alive(params, u, v, t),
             rfm[x_name],
@@ -597,6 +652,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -615,6 +671,10 @@ class PurchaseModel(PurchaseIntervals):
             Columns ``frequency``, ``recency``, ``T``.
         window : float, str or 1-D array of them
             As the horizon of :meth:`expected_purchases`.
+        frequency, recency, T : array-like, optional
+            Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval, method, n_draws, random_state, draws
             A parameter interval (logit scale for the delta method), as in
             :meth:`probability_alive`.
@@ -629,8 +689,13 @@ class PurchaseModel(PurchaseIntervals):
         if window is None:
             raise InputError("The 'window' argument is required (e.g. 13 or '13W').")
         h = self._horizons(window, "window")
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_purchase")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers,
+            self._arrays(frequency, recency, T),
+            "probability_purchase",
+            time_unit=time_unit,
+        )
+        params = self._fitted_for(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         p_alive = self.kernel.probability_alive(params, x, t_x, T_)
         none = self._per_distinct_xT(
@@ -670,6 +735,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -688,6 +754,10 @@ class PurchaseModel(PurchaseIntervals):
             Numbers of purchases (>= 0); several give one column each.
         horizon : float or str
             One horizon, as in :meth:`expected_purchases`.
+        frequency, recency, T : array-like, optional
+            Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval, method, n_draws, random_state, draws
             A parameter interval of each probability (logit scale for the delta method),
             as in :meth:`probability_alive`.
@@ -703,8 +773,13 @@ class PurchaseModel(PurchaseIntervals):
         h = self._horizons(horizon)
         if h.many:
             raise InputError("probability_n_purchases takes one horizon; loop over several.")
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_n_purchases")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers,
+            self._arrays(frequency, recency, T),
+            "probability_n_purchases",
+            time_unit=time_unit,
+        )
+        params = self._fitted_for(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         p_alive = self.kernel.probability_alive(params, x, t_x, T_)
         many = Horizons(counts, list(counts)) if np.ndim(counts) else Horizons(float(counts), None)
