@@ -78,6 +78,7 @@ def plot_expected_purchases_matrix(
     max_frequency: int | None = None,
     resolution: int | None = None,
     colorbar: bool = True,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -106,6 +107,9 @@ def plot_expected_purchases_matrix(
         Number of recency columns from 0 to ``T``; one per time unit by default (at most
         101).
     colorbar : bool, default True
+    time_unit : str, optional
+        The unit of ``customers`` when it does not record it in ``attrs["time_unit"]``
+        (a CSV round trip, ``merge`` or ``concat`` loses it); checked against the model's.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.imshow` (e.g. ``cmap``).
@@ -118,7 +122,13 @@ def plot_expected_purchases_matrix(
     purchase = purchase_model(model, "plot_expected_purchases_matrix")
     h = parse_horizon(horizon, purchase.time_unit_)
     table = expected_purchases_matrix(
-        model, customers, horizon=h, T=T, max_frequency=max_frequency, resolution=resolution
+        model,
+        customers,
+        horizon=h,
+        T=T,
+        max_frequency=max_frequency,
+        resolution=resolution,
+        time_unit=time_unit,
     )
     ax = axes(ax)
     units = unit_label(purchase.time_unit_)
@@ -145,6 +155,7 @@ def plot_probability_alive_matrix(
     max_frequency: int | None = None,
     resolution: int | None = None,
     colorbar: bool = True,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -159,7 +170,7 @@ def plot_probability_alive_matrix(
     Parameters
     ----------
     model : purchase model or CLVModel
-    customers, T, max_frequency, resolution, colorbar, ax
+    customers, T, max_frequency, resolution, colorbar, time_unit, ax
         As in :func:`plot_expected_purchases_matrix`.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.imshow`; the colours span 0 to 1 unless
@@ -171,7 +182,12 @@ def plot_probability_alive_matrix(
     """
     purchase = purchase_model(model, "plot_probability_alive_matrix")
     table = probability_alive_matrix(
-        model, customers, T=T, max_frequency=max_frequency, resolution=resolution
+        model,
+        customers,
+        T=T,
+        max_frequency=max_frequency,
+        resolution=resolution,
+        time_unit=time_unit,
     )
     kwargs.setdefault("vmin", 0.0)
     kwargs.setdefault("vmax", 1.0)

@@ -195,6 +195,7 @@ def plot_probability_alive_vs_time_since_purchase(
     model: object,
     customers: pd.DataFrame,
     *,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -211,6 +212,9 @@ def plot_probability_alive_vs_time_since_purchase(
     model : purchase model or CLVModel
     customers : pandas.DataFrame
         Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
+    time_unit : str, optional
+        The unit of ``customers`` when it does not record it in ``attrs["time_unit"]``
+        (a CSV round trip, ``merge`` or ``concat`` loses it); checked against the model's.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.scatter` for the repeat buyers (e.g.
@@ -223,7 +227,7 @@ def plot_probability_alive_vs_time_since_purchase(
     """
     caller = "plot_probability_alive_vs_time_since_purchase"
     purchase = purchase_model(model, caller)
-    rfm = purchase.read_customers(customers, caller=caller)
+    rfm = purchase.read_customers(customers, caller=caller, time_unit=time_unit)
     x, t_x, T = rfm["frequency"], rfm["recency"], rfm["T"]
     p = np.asarray(purchase.probability_alive(rfm))
     silence = T - t_x

@@ -132,6 +132,8 @@ def lifecycle_stage(
     model: object,
     customers: pd.DataFrame,
     rules: LifecycleRules | None = None,
+    *,
+    time_unit: str | None = None,
 ) -> pd.Series:
     """Assign each customer one of the five ordered lifecycle stages.
 
@@ -144,6 +146,11 @@ def lifecycle_stage(
         Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
     rules : LifecycleRules, optional
         Thresholds; default ``LifecycleRules()``.
+    time_unit : str, optional
+        The unit of ``recency`` and ``T`` when ``customers`` does not record it in
+        ``attrs["time_unit"]`` (a CSV or Parquet round trip, ``merge`` or ``concat``
+        loses it); a frame in no known unit, or in another unit than the model's, is
+        refused.
 
     Returns
     -------
@@ -156,7 +163,7 @@ def lifecycle_stage(
     if not isinstance(rules, LifecycleRules):
         raise InputError("The 'rules' argument must be a clvkit LifecycleRules.")
     new_within, window = rules.windows(purchase.time_unit_, discrete=purchase.discrete)
-    p_active = purchase.probability_purchase(customers, window)
+    p_active = purchase.probability_purchase(customers, window, time_unit=time_unit)
     frame = customers
     codes = assign_stages(
         rules,
