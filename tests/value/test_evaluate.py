@@ -201,9 +201,9 @@ def test_repeat_purchases_over_time_on_cdnow(
 
 
 def test_repeat_purchases_over_time_rejects_bad_arguments(cdnow_transactions, cal_bg) -> None:
-    with pytest.raises(UnitError, match="period"):
+    with pytest.raises(UnitError, match="'bucket' argument"):
         repeat_purchases_over_time(
-            cal_bg, cdnow_transactions, calibration_end=CALIBRATION_END, period="fortnight"
+            cal_bg, cdnow_transactions, calibration_end=CALIBRATION_END, bucket="fortnight"
         )
     with pytest.raises(InputError, match="before the end"):
         repeat_purchases_over_time(
