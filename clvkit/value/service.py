@@ -243,8 +243,21 @@ class _Records:
         if isinstance(margin, str):
             self.wanted.append(margin)
         self.known = {*self.wanted, "customer_id", "time_unit"}
+        # the usual batch, checked in a few passes at C speed: plain dicts holding exactly
+        # the wanted fields and maybe customer_id (each record's length then says that
+        # none is missing)
+        plain = {type(r) for r in records} == {dict}
+        fields = set().union(*records) if plain else set()
+        n_ids = sum("customer_id" in r for r in records) if plain else -1
+        self.usual = (
+            plain
+            and fields <= {*self.wanted, "customer_id"}
+            and sum(map(len, records)) == self.n * len(self.wanted) + n_ids
+        )
         # a record's id, or its position when it has none (or is not a mapping)
-        self.has_ids = all(isinstance(r, Mapping) and "customer_id" in r for r in records)
+        self.has_ids = n_ids == self.n or (
+            not plain and all(isinstance(r, Mapping) and "customer_id" in r for r in records)
+        )
         self.ids: list[Any] | None = [r["customer_id"] for r in records] if self.has_ids else None
 
     def who(self, i: int) -> str:
@@ -272,15 +285,8 @@ class _Records:
                 f"{model_unit!r}; send recency and T in {model_unit!r}. Nothing is rescaled "
                 "silently."
             )
-        known, wanted = self.known, set(self.wanted)
-        if all(
-            isinstance(r, Mapping)
-            and r.keys() <= known
-            and wanted <= r.keys()
-            and "time_unit" not in r
-            for r in self.records
-        ):
-            return problems  # the usual batch: every record has exactly the known fields
+        if self.usual:
+            return problems  # every record has exactly the known fields
         for i, rec in enumerate(self.records):
             if not isinstance(rec, Mapping):
                 problems[i] = (
