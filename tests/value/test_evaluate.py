@@ -31,6 +31,7 @@ def cdnow_cal(cdnow_transactions: pd.DataFrame) -> pd.DataFrame:
         observation_end=OBSERVATION_END,
         time_unit="W",
         monetary="amount",
+        duplicates="keep",  # dates without times: the repeated rows are real purchases
     )
 
 
