@@ -57,9 +57,19 @@ def raise_rule(
 ) -> NoReturn:
     """Raise an :class:`InputError` for the rows flagged in the boolean mask ``bad``."""
     n_bad = int(np.count_nonzero(bad))
-    raise InputError(
-        f"{subject} {rule}; {n_bad} of {bad.size} rows break this rule {_examples(bad, ids)}."
-    )
+    raise InputError(rule_message(subject, rule, n_bad, bad.size, _examples(bad, ids)))
+
+
+def rule_message(subject: str, rule: str, n_bad: int, n_rows: int, examples: str) -> str:
+    """The text of every broken-rule error; ``examples`` is ``"(customer ids: 1, 2)"``."""
+    return f"{subject} {rule}; {n_bad} of {n_rows} rows break this rule {examples}."
+
+
+def format_examples(values: Sequence[Any], n_bad: int, label: str = "customer ids") -> str:
+    """``"(customer ids: 17, 204, ...)"`` from up to three example values."""
+    shown = ", ".join(repr(_plain(v)) for v in list(values)[:_N_EXAMPLES])
+    more = ", ..." if n_bad > _N_EXAMPLES else ""
+    return f"({label}: {shown}{more})"
 
 
 def check_rule(

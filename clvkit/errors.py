@@ -12,6 +12,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataWarning",
     "InputError",
+    "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
     "UncertaintyError",
@@ -51,6 +52,11 @@ class UncertaintyError(ClvkitError):
 
 class ModelFileError(ClvkitError):
     """A model file is missing, malformed, of an unknown version or holds invalid values."""
+
+
+class MissingDependencyError(ImportError):
+    """An optional dependency is not installed; the message names the extra to install,
+    e.g. ``pip install "clvkit[duckdb]"``."""
 
 
 class ConvergenceWarning(UserWarning):

@@ -377,6 +377,12 @@ def retention_table(
         incomplete and flagged, and for the suspicious data of :func:`clvkit.rfm_summary`
         (repeated rows, far-off or future dates, a far or future ``observation_end``).
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.retention_table(**arguments)
     act = activity(
         transactions,
         period=period,
@@ -496,6 +502,12 @@ def cohort_table(
     clvkit.errors.DataWarning
         As :func:`retention_table`.
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.cohort_table(**arguments)
     if not isinstance(metric, str) or metric not in METRICS:
         raise InputError(
             f"The 'metric' argument of cohort_table must be one of {list(METRICS)}. "

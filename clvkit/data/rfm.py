@@ -134,6 +134,12 @@ def rfm_summary(
     1                  1.0      2.0  2.0            20.0              35.0
     2                  0.0      0.0  1.0             0.0               7.0
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.rfm_summary(**arguments)
     unit = check_time_unit(time_unit)
     bought = _build(
         transactions,
@@ -242,6 +248,12 @@ def calibration_holdout(
         :func:`rfm_summary` (repeated rows, far-off or future dates, a holdout end far
         after the last transaction or in the future).
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.calibration_holdout(**arguments)
     unit = check_time_unit(time_unit)
     if calibration_end is None:
         raise InputError(

@@ -172,6 +172,12 @@ class GammaGamma(BaseModel):
         warn: bool,
     ) -> Self:
         self._check_hyperparameters()
+        if customers is not None and not isinstance(customers, pd.DataFrame):  # engines
+            from clvkit.engines.fitting import fit_input  # distinct rows with counts
+
+            customers, weights, time_unit = fit_input(
+                customers, ("frequency", "monetary_value"), weights, time_unit, "GammaGamma.fit"
+            )
         rfm = read_rfm(
             customers,
             {"frequency": frequency, "monetary_value": monetary_value},

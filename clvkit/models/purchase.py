@@ -272,6 +272,14 @@ class PurchaseModel(PurchaseIntervals):
         """
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
+        if customers is not None and not isinstance(customers, pd.DataFrame | RFMInput):
+            # a file, DuckDB relation or Spark DataFrame: the engine reduces it to distinct
+            # rows with counts, and only those reach Python (clvkit.engines)
+            from clvkit.engines.fitting import fit_input
+
+            customers, weights, time_unit = fit_input(
+                customers, self.columns, weights, time_unit, caller
+            )
         rfm = self._read(customers, self._arrays(frequency, recency, T), "fit", time_unit=time_unit)
         w = read_weights(weights, rfm.n, rfm.index)
         unit = self._resolve_unit(rfm, caller)

@@ -34,6 +34,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from clvkit._time import check_time_unit
 from clvkit._validation import (
     check_columns,
     check_errors,
@@ -215,7 +216,12 @@ class CLVModel:
         """
         purchase = _template(self.purchase_model, PurchaseModel, BetaGeo, "purchase_model")
         spend = _template(self.spend_model, GammaGamma, GammaGamma, "spend_model")
-        if not isinstance(customers, pd.DataFrame):
+        attrs = customers.attrs if isinstance(customers, pd.DataFrame) else None
+        if attrs is None:  # engines: each model's fit reduces the source to distinct rows
+            from clvkit.engines.fitting import is_source, recorded_attrs
+
+            attrs = recorded_attrs(customers) if is_source(customers) else None
+        if attrs is None:
             raise InputError(
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
                 f"T and monetary_value. Got {type(customers).__name__}."
@@ -225,7 +231,7 @@ class CLVModel:
         self.purchase_model_ = purchase
         self.spend_model_ = spend
         self.time_unit_ = purchase.time_unit_
-        grain = customers.attrs.get("grain")
+        grain = attrs.get("grain")
         self.grain_ = grain if isinstance(grain, str) else None
         self.n_customers_ = purchase.n_customers_
         return self
@@ -287,6 +293,7 @@ class CLVModel:
         n_jobs: int = 1,
         time_unit: str | None = None,
         errors: str = "raise",
+        output: str | os.PathLike[str] | None = None,
         period: float | str | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
@@ -340,7 +347,12 @@ class CLVModel:
             ``"raise"``: a row that breaks a rule raises for the whole frame, naming the
             customers. ``"mark"``: the good rows are scored and each bad row gets its
             message in the ``error`` column (its value columns NaN); problems of the whole
-            frame (a missing column, duplicated ids, an unknown unit) still raise.
+            frame (a missing column, duplicated ids, an unknown unit) still raise. For
+            pandas frames.
+        output : path, optional
+            With ``customers`` a DuckDB relation or a Parquet/CSV path: write the result
+            to this Parquet file batch by batch (and return its path) instead of returning
+            a frame. See :mod:`clvkit.engines.scoring`.
         period : float or str, optional
             Deprecated name of ``step``.
 
@@ -352,7 +364,9 @@ class CLVModel:
             bounds when ``interval`` is given, and ``lifecycle_stage``; with
             ``errors="mark"``, an ``error`` column last (``None`` for scored rows).
             ``attrs`` records the horizon, discount rate, step and margin, which
-            :func:`clvkit.segment_summary` reads for segment intervals.
+            :func:`clvkit.segment_summary` reads for segment intervals. For a Spark
+            DataFrame, a Spark DataFrame of the same columns (the other columns of
+            ``customers``, such as the customer id, carried in front).
 
         Examples
         --------
@@ -384,6 +398,27 @@ class CLVModel:
             caller=caller,
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        if not isinstance(customers, pd.DataFrame):  # engines: Spark, DuckDB or files
+            from clvkit.engines import scoring
+
+            if scoring.is_source(customers):
+                if interval is not None or mode == "mark":
+                    raise InputError(
+                        "CLVModel.predict_clv gives intervals and errors='mark' on pandas "
+                        "frames only; score the engine source without them, or collect a "
+                        "sample first."
+                    )
+                if time_unit is not None:
+                    check_time_unit(time_unit)
+                    if self.time_unit_ is not None and time_unit != self.time_unit_:
+                        raise UnitError(
+                            f"{caller}: time_unit={time_unit!r}, but the CLVModel was fitted "
+                            f"in {self.time_unit_!r}. Nothing is rescaled silently."
+                        )
+                return scoring.predict_clv(
+                    self, customers, horizon=horizon, discount_rate=discount_rate,
+                    margin=margin, step=step, lifecycle=lifecycle, output=output,
+                )  # fmt: skip
         if not isinstance(customers, pd.DataFrame):
             raise InputError(
                 "CLVModel.predict_clv needs a customers DataFrame; for one customer as a "
@@ -751,6 +786,7 @@ class CLVModel:
         weights: object = None,
         random_state: object = None,
         n_jobs: int = 1,
+        time_unit: str | None = None,
     ) -> pd.DataFrame:
         """Both models refitted on customers resampled with replacement, one row per draw.
 
@@ -772,6 +808,8 @@ class CLVModel:
             Seed; each draw has its own child seed (the draws do not depend on ``n_jobs``).
         n_jobs : int, default 1
             Threads refitting in parallel (-1: one per core).
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`predict_clv`.
 
         Returns
         -------
@@ -796,7 +834,8 @@ class CLVModel:
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
         purchase, spend = self.purchase_model_, self.spend_model_
         columns = (*purchase.columns, "monetary_value")
-        rfm = read_rfm(customers, {}, need=columns, caller=caller, positive_monetary=True)
+        rfm = read_rfm(customers, {}, need=columns, caller=caller, time_unit=time_unit)
+        check_model_unit(rfm, self.time_unit_, "CLVModel", caller)
         w = read_weights(weights, rfm.n, rfm.index)
         rows, row_weights = uncertainty.distinct_rows([rfm[c] for c in columns], w)
         unit = rfm.time_unit if rfm.time_unit is not None else self.time_unit_
@@ -810,7 +849,7 @@ class CLVModel:
             for template in templates:
 
                 def fit(template: Any = template) -> Any:
-                    return clone(template).fit(frame, weights=resampled, time_unit=unit)
+                    return clone(template)._refit(frame, resampled, unit)
 
                 params = uncertainty.try_refit(fit)
                 if params is None:
