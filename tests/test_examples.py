@@ -114,7 +114,7 @@ def test_the_examples_of_a_module_run(name: str) -> None:
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     failures: list[str] = []
-    for test in finder.find(module, name, globs={}):
+    for test in finder.find(module, name):
         if not test.examples:
             continue
         # a docstring inherited into another module is run where it is defined

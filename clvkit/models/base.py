@@ -43,6 +43,15 @@ def clone(model: Any) -> Any:
     """A new unfitted model with the same hyper-parameters (deep-copied), as scikit-learn's.
 
     Works for any object with ``get_params``; the fitted state is never copied.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> fitted = ck.BetaGeo(penalizer=0.01).fit(rfm)
+    >>> fresh = ck.models.clone(fitted)
+    >>> fresh.get_params()["penalizer"], fresh.is_fitted
+    (0.01, False)
     """
     if not hasattr(model, "get_params"):
         raise InputError(f"Cannot clone {model!r}: it is not a clvkit model.")
@@ -57,6 +66,14 @@ def check_is_fitted(model: Any) -> None:
     """Raise :class:`~clvkit.errors.NotFittedError` unless ``model`` has its parameters.
 
     ``model`` is a clvkit model or anything holding one (a ``CLVModel``).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> ck.models.check_is_fitted(ck.BetaGeo())
+    Traceback (most recent call last):
+        ...
+    clvkit.errors.NotFittedError: This BetaGeo is not fitted yet; call fit(...) ...
     """
     check = getattr(model, "_check_fitted", None)
     if check is None:
@@ -79,6 +96,19 @@ class BaseModel:
         Convergence tolerance on the gradient of the mean objective (log-parameters).
     max_iter : int, default 200
         Iteration budget of each optimiser tried.
+
+    Examples
+    --------
+    Every model shares this machinery: hyper-parameters, the fitted state, standard
+    errors, intervals, the bootstrap and model files.
+
+    >>> import clvkit as ck
+    >>> rfm = ck.datasets.simulate_rfm(1000, seed=1)
+    >>> gg = ck.GammaGamma().fit(rfm)
+    >>> isinstance(gg, ck.models.BaseModel), list(gg.params_.index)
+    (True, ['p', 'q', 'v'])
+    >>> gg.summary().columns.tolist()
+    ['estimate', 'std_error', 'lower', 'upper']
     """
 
     #: the model's parameters, in the order of its kernel; set by every concrete model
@@ -122,11 +152,25 @@ class BaseModel:
         ]
 
     def get_params(self) -> dict[str, Any]:
-        """The constructor's hyper-parameters by name, read from its signature."""
+        """The constructor's hyper-parameters by name, read from its signature.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.BetaGeo(penalizer=0.01).get_params()
+        {'penalizer': 0.01, 'initial_params': None, 'tol': 1e-10, 'max_iter': 200}
+        """
         return {name: getattr(self, name) for name in self._hyperparameter_names()}
 
     def set_params(self, **params: Any) -> Self:
-        """Set hyper-parameters by name (checked at the next ``fit``); returns ``self``."""
+        """Set hyper-parameters by name (checked at the next ``fit``); returns ``self``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.GammaGamma().set_params(q_constraint=True).q_constraint
+        True
+        """
         valid = self._hyperparameter_names()
         for name, value in params.items():
             if name not in valid:
@@ -260,7 +304,15 @@ class BaseModel:
 
     @property
     def is_fitted(self) -> bool:
-        """Whether the model has parameters (fitted, loaded or built from parameters)."""
+        """Whether the model has parameters (fitted, loaded or built from parameters).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> ck.BetaGeo().is_fitted, bg.is_fitted
+        (False, True)
+        """
         return hasattr(self, "params_")
 
     def _check_unit(self, rfm: RFMInput, caller: str | None = None) -> None:
@@ -551,6 +603,20 @@ class BaseModel:
         ------
         clvkit.errors.ModelFileError
             If the file cannot be read, breaks the schema, or holds another kind of model.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> path = os.path.join(tempfile.mkdtemp(), "bg.json")
+        >>> bg.save(path)
+        >>> ck.BetaGeo.load(path).params_.tolist()
+        [0.243, 4.414, 0.793, 2.426]
+        >>> ck.GammaGamma.load(path)
+        Traceback (most recent call last):
+            ...
+        clvkit.errors.ModelFileError: Model file ... holds a BetaGeo, not a GammaGamma; ...
         """
         model = persistence.load_model(path)
         if not isinstance(model, cls):

@@ -73,12 +73,15 @@ class GammaGamma(BaseModel):
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> gg = ck.GammaGamma().fit(rfm)
     >>> gg.params_.round(2).tolist()
     [6.25, 3.74, 15.44]
     >>> round(gg.mean_spend(), 2)
-    35.08
+    35.17
     """
 
     param_names = ("p", "q", "v")

@@ -42,7 +42,10 @@ class ModifiedBetaGeo(PurchaseModel):
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> mbg = ck.ModifiedBetaGeo().fit(rfm)
     >>> bool(mbg.log_likelihood_ > ck.BetaGeo().fit(rfm).log_likelihood_)
     True

@@ -71,6 +71,16 @@ class MixingDistribution:
         Its law across customers, e.g. ``Gamma(r, scale=1/alpha)``.
     label : str
         The law written out, e.g. ``"Gamma(r=0.243, alpha=4.41)"``.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> purchase = bg.mixing_distributions()["purchase"]
+    >>> purchase.symbol, purchase.label
+    ('lambda', 'Gamma(r=0.243, alpha=4.41)')
+    >>> round(float(purchase.distribution.mean()), 4)  # purchases per week
+    0.0551
     """
 
     symbol: str
@@ -104,6 +114,18 @@ class PurchaseModel(PurchaseIntervals):
     :class:`clvkit.models._kernels.protocol.PurchaseKernel`), ``display_name`` and
     :meth:`mixing_distributions`; the hyper-parameters are those of
     :class:`clvkit.models.base.BaseModel`.
+
+    Examples
+    --------
+    Every purchase model answers the same questions with the same methods:
+
+    >>> import clvkit as ck
+    >>> models = [ck.BetaGeo, ck.ModifiedBetaGeo, ck.ParetoNBD]
+    >>> all(issubclass(m, ck.PurchaseModel) for m in models)
+    True
+    >>> rfm = ck.datasets.simulate_rfm(1000, seed=1)
+    >>> [round(float(m().fit(rfm).expected_purchases(rfm, "13W").sum())) for m in models]
+    [170, 167, 164]
     """
 
     #: the kernel module holding the model's formulas
@@ -143,6 +165,17 @@ class PurchaseModel(PurchaseIntervals):
         -------
         RFMInput
             Validated arrays, the frame's index and unit.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(200, seed=1)
+        >>> bg = ck.BetaGeo().fit(rfm)
+        >>> checked = bg.read_customers(rfm)       # validated once, reused by every prediction
+        >>> checked.n, checked.time_unit
+        (200, 'W')
+        >>> bool((bg.probability_alive(checked) == bg.probability_alive(rfm).to_numpy()).all())
+        True
         """
         rfm = self._read(customers, {}, caller, time_unit=time_unit)
         self._check_unit(rfm, f"{type(self).__name__}.{caller}")
@@ -269,6 +302,24 @@ class PurchaseModel(PurchaseIntervals):
         clvkit.errors.InputError
             If a column breaks its rule, or (unpenalised) the data cannot identify the
             parameters: no repeat purchase, no observed time, a single distinct history.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> tx = ck.datasets.load_cdnow_transactions()
+        >>> rfm = ck.rfm_summary(tx[tx["date"] <= "1997-09-30"], time_unit="W",
+        ...                      observation_end="1997-09-30")
+        >>> bg = ck.BetaGeo().fit(rfm)               # adopts the frame's unit
+        >>> bg.params_.round(3).tolist(), bg.time_unit_
+        ([0.243, 4.414, 0.793, 2.426], 'W')
+
+        A frame read back from a CSV file has lost its unit, and must be told it:
+
+        >>> import io
+        >>> import pandas as pd
+        >>> again = pd.read_csv(io.StringIO(rfm.to_csv()), index_col="customer_id")
+        >>> ck.BetaGeo().fit(again, time_unit="W").time_unit_
+        'W'
         """
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
@@ -377,6 +428,17 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float
             ``sum_i w_i log L(params | history_i)``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> round(bg.log_likelihood(**history), 3)
+        -30.149
+        >>> better = dict(r=0.3, alpha=4.414, a=0.793, b=2.426)
+        >>> bg.log_likelihood(**history, params=better) > -30.149
+        True
         """
         rfm = self._read(
             customers, self._arrays(frequency, recency, T), "log_likelihood", time_unit=time_unit
@@ -438,6 +500,20 @@ class PurchaseModel(PurchaseIntervals):
         -------
         Series indexed like ``customers`` (name ``p_alive``), or (n,) array for arrays; with
         ``interval``, a DataFrame with the three columns.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> bg.probability_alive(**history).round(3).tolist()
+        [1.0, 0.726, 0.859]
+
+        On a frame (here simulated in weeks), the result keeps the customer ids:
+
+        >>> rfm = ck.datasets.simulate_rfm(5, seed=3)
+        >>> bg.probability_alive(rfm).round(3).tolist()
+        [1.0, 0.126, 1.0, 1.0, 1.0]
         """
         caller = self._caller("probability_alive")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -612,6 +688,14 @@ class PurchaseModel(PurchaseIntervals):
         Returns
         -------
         As :meth:`expected_purchases` (name ``expected_purchases_if_alive``).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> bg.expected_purchases_if_alive(frequency=[0, 2, 6], T=[38.9, 38.9, 38.9],
+        ...                                horizon="39W").round(3).tolist()
+        [0.195, 1.686, 4.501]
         """
         caller = self._caller("expected_purchases_if_alive")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -691,6 +775,14 @@ class PurchaseModel(PurchaseIntervals):
         -------
         Series indexed like ``customers`` (name ``p_active``), a DataFrame for several
         windows, or arrays for array input; with ``interval``, the bounds beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> bg.probability_purchase(**history, window="13W").round(3).tolist()
+        [0.062, 0.323, 0.692]
         """
         caller = self._caller("probability_purchase")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -774,6 +866,15 @@ class PurchaseModel(PurchaseIntervals):
         -------
         Series (name ``p_n_purchases``) or DataFrame with one column per ``n``; arrays for
         array input; with ``interval``, the bounds beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> table = bg.probability_n_purchases(**history, n=[0, 1, 2], horizon=39)
+        >>> table.round(3).tolist()  # one row per customer, one column per n
+        [[0.856, 0.11, 0.024], [0.446, 0.239, 0.144], [0.157, 0.115, 0.123]]
         """
         caller = self._caller("probability_n_purchases")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -886,6 +987,15 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float, or a Series indexed by the horizons for several; with ``interval``, a
         Series of the estimate and its bounds (one horizon) or a DataFrame (several).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> round(bg.expected_purchases_new_customer("1Y"), 4)
+        1.4492
+        >>> bg.expected_purchases_new_customer(["13W", "52W"]).round(3).tolist()
+        [0.534, 1.446]
         """
         caller = self._caller("expected_purchases_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -935,6 +1045,13 @@ class PurchaseModel(PurchaseIntervals):
         float for one ``n`` and one horizon; a Series indexed by ``n`` or by the
         horizons when one of them is several; a DataFrame (horizons x ``n``) when both
         are. With ``interval``, the bounds beside (name ``probability``).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> bg.probability_n_purchases_new_customer([0, 1, 2], 39).round(3).tolist()
+        [0.574, 0.199, 0.085]
         """
         caller = self._caller("probability_n_purchases_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -998,6 +1115,13 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float, or a Series indexed by the ages for several; with ``interval``, the bounds
         beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> round(bg.probability_alive_new_customer("1Y"), 3)
+        0.764
         """
         caller = self._caller("probability_alive_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -1044,6 +1168,13 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float, or an array of the broadcast shape; with ``interval``, a Series of the
         estimate and its bounds (a number) or a DataFrame (1-D, name ``p_active``).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> round(bg.probability_purchase_new_customer("13W", age="1Y"), 4)
+        0.1263
         """
         caller = self._caller("probability_purchase_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -1079,6 +1210,15 @@ class PurchaseModel(PurchaseIntervals):
         dict
             ``"purchase"`` (the purchase rate or probability) and ``"dropout"`` (the
             drop-out probability or rate), each a :class:`MixingDistribution`.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> sorted(bg.mixing_distributions())
+        ['dropout', 'purchase']
+        >>> bg.mixing_distributions()["dropout"].label
+        'Beta(a=0.793, b=2.43)'
         """
         raise NotImplementedError  # pragma: no cover - every registered model defines it
 
@@ -1092,7 +1232,17 @@ class PurchaseModel(PurchaseIntervals):
 
 
 def purchase_model_of(model: object, caller: str) -> PurchaseModel:
-    """The fitted purchase model of ``model`` (itself, or a CLVModel's)."""
+    """The fitted purchase model of ``model`` (itself, or a CLVModel's).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> from clvkit.models import purchase_model_of
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    >>> purchase_model_of(ck.CLVModel.from_models(bg, gg), "my_report") is bg
+    True
+    """
     purchase = getattr(model, "purchase_model_", model)
     if not isinstance(purchase, PurchaseModel):
         raise InputError(

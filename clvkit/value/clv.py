@@ -134,11 +134,14 @@ class CLVModel:
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> model = ck.CLVModel().fit(rfm)
     >>> clv = model.predict_clv(rfm, horizon="52W", discount_rate=0.10, margin=0.30)
     >>> round(float(clv["actual_clv"].sum()))
-    40862
+    73666
     >>> pnbd = ck.CLVModel(purchase_model=ck.ParetoNBD()).fit(rfm)
     >>> type(pnbd.purchase_model_).__name__
     'ParetoNBD'

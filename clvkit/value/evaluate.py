@@ -212,7 +212,7 @@ def evaluate(
     >>> bg = ck.BetaGeo().fit(cal)
     >>> scores = ck.evaluate(bg, cal)
     >>> scores[["mae", "rmse", "brier"]].round(3).to_dict("records")
-    [{'mae': 0.786, 'rmse': 1.608, 'brier': 0.161}]
+    [{'mae': 0.785, 'rmse': 1.608, 'brier': 0.161}]
     """
     if name is not None and not isinstance(name, str):
         raise InputError(f"The 'name' argument of evaluate must be a string. Got {name!r}.")

@@ -162,14 +162,14 @@ def predict_clv(
     ...        "monetary_value": 22.35, "historical_value": 74.02}
     >>> out = ck.predict_clv(model, one, horizon="52W", discount_rate=0.10)
     >>> out["customer_id"], round(out["actual_clv"], 2)
-    ('c-17', 136.49)
+    ('c-17', 110.78)
     >>> typo = {"customer_id": "c-18", "Frequency": 2, "recency": 0, "T": 10,
     ...         "monetary_value": 0, "historical_value": 5.0}
     >>> rows = ck.predict_clv(model, [one, typo], horizon="52W", errors="mark")
     >>> [row["error"] is None for row in rows]
     [True, False]
-    >>> rows[1]["error"][:60]
-    "The 'customers' record of customer 'c-18' has the unknown fie"
+    >>> print(rows[1]["error"][:68])
+    The 'customers' record of customer 'c-18' has the unknown field(s) [
     """
     caller = "predict_clv"
     step = renamed_argument(caller, "period", period, "step", step)
