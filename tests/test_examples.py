@@ -118,9 +118,11 @@ def test_the_examples_of_a_module_run(name: str) -> None:
         if not test.examples:
             continue
         # a docstring inherited into another module is run where it is defined
-        if test.filename and not test.filename.endswith(
-            name.replace(".", "/") + ".py"
-        ) and not test.filename.endswith(name.replace(".", "/") + "/__init__.py"):
+        if (
+            test.filename
+            and not test.filename.endswith(name.replace(".", "/") + ".py")
+            and not test.filename.endswith(name.replace(".", "/") + "/__init__.py")
+        ):
             continue
         out: list[str] = []
         result = runner.run(test, out=out.append, clear_globs=True)
