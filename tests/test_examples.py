@@ -89,10 +89,11 @@ def test_every_public_callable_has_an_example(path: str, obj: Any) -> None:
 def test_the_collection_sees_methods_and_plots() -> None:
     paths = {path for path, _ in PUBLIC}
     assert "clvkit.plotting.plot_cohort_heatmap" in paths
-    assert "clvkit.models.BetaGeo.probability_alive" in paths
+    assert "clvkit.BetaGeo.probability_alive" in paths
     assert "clvkit.CLVModel.predict_clv" in paths
     assert "clvkit.errors.UnitError" in paths
-    assert "clvkit.models.GammaGamma.is_fitted" in paths
+    assert "clvkit.GammaGamma.is_fitted" in paths
+    assert "clvkit.models.ContractualModel.retention_rate" in paths
     assert not any(path.endswith(".add_note") for path in paths)
 
 

@@ -350,6 +350,17 @@ class GammaGamma(BaseModel):
         -------
         Series indexed like ``customers``, or (n,) array for array input; with
         ``interval``, a DataFrame with the bounds beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+        >>> spend = gg.expected_spend(frequency=[0, 1, 10], monetary_value=[0, 50.0, 50.0])
+        >>> spend.round(2).tolist()
+        [35.22, 45.49, 49.38]
+
+        The more repeat purchases, the closer to the customer's own mean; without one (or with
+        repeat purchases worth nothing), the population mean.
         """
         caller = "GammaGamma.expected_spend"
         options = interval_options(
@@ -411,7 +422,14 @@ class GammaGamma(BaseModel):
             )
 
     def mean_spend(self) -> float:
-        """Population mean value of a purchase, ``p v / (q - 1)`` (infinite if q <= 1)."""
+        """Population mean value of a purchase, ``p v / (q - 1)`` (infinite if q <= 1).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> round(ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44).mean_spend(), 2)
+        35.22
+        """
         p, q, v = self._check_fitted()
         return float(p * v / (q - 1.0)) if q > 1 else float("inf")
 

@@ -59,5 +59,14 @@ class ModifiedBetaGeo(PurchaseModel):
 
     def mixing_distributions(self) -> dict[str, MixingDistribution]:
         """Purchase rates ``lambda ~ Gamma(r, alpha)``; drop-out ``p ~ Beta(a, b)`` after
-        every purchase, the first included."""
+        every purchase, the first included.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> mbg = ck.ModifiedBetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426,
+        ...                                      time_unit="W")
+        >>> mbg.mixing_distributions()["dropout"].label
+        'Beta(a=0.793, b=2.43)'
+        """
         return BetaGeo.mixing_distributions(self)  # type: ignore[arg-type]

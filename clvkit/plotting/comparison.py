@@ -81,6 +81,19 @@ def plot_decile_calibration(
     -------
     matplotlib.axes.Axes
         One line per model and the diagonal.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> fits = {"BG/NBD": bg, "Pareto/NBD": ck.ParetoNBD().fit(cal)}
+    >>> ax = ckp.plot_decile_calibration(fits, cal)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['BG/NBD', 'Pareto/NBD', 'perfect calibration']
     """
     named = _named_models(models, "plot_decile_calibration")
     ax = axes(ax)
@@ -126,6 +139,18 @@ def plot_expected_purchases_new_customer(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> mbg = ck.ModifiedBetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426,
+    ...                                      time_unit="W")
+    >>> ax = ckp.plot_expected_purchases_new_customer({"BG/NBD": bg, "MBG/NBD": mbg},
+    ...                                                horizon="52W")
+    >>> ax.get_xlabel(), len(ax.lines)
+    ('Time since acquisition (weeks)', 2)
     """
     caller = "plot_expected_purchases_new_customer"
     named = _named_models(models, caller)
@@ -186,6 +211,15 @@ def plot_customer_exposure(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> ax = ckp.plot_customer_exposure(rfm, n_customers=50)
+    >>> ax.get_ylabel()
+    'Customers (50 drawn, longest observed first)'
     """
     caller = "plot_customer_exposure"
     frame = check_frame(customers, "customers")

@@ -129,6 +129,18 @@ def plot_period_transactions(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_period_transactions(bg, cal)
+    >>> ax.get_ylabel(), len(ax.patches)  # two bars for each of 0, 1, ..., 6, 7+
+    ('Customers (count)', 16)
     """
     table = _period_transactions_counts(model, customers, max_frequency, time_unit)
     purchase = purchase_model(model, "plot_period_transactions")
@@ -248,6 +260,21 @@ def plot_calibration_vs_holdout(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_calibration_vs_holdout(bg, cal)
+    >>> ax.get_ylabel()
+    'Mean purchases in the holdout (39 weeks) (per customer)'
+    >>> ax = ckp.plot_calibration_vs_holdout(bg, cal, by="time_since_purchase")
+    >>> ax.get_xlabel()
+    'Time since the last calibration purchase (weeks)'
     """
     purchase = purchase_model(model, "plot_calibration_vs_holdout")
     table = _calibration_vs_holdout_means(
@@ -370,6 +397,19 @@ def plot_cumulative_transactions(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_cumulative_transactions(bg, tx, calibration_end="1997-09-30",
+    ...                                       observation_end="1998-06-30")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Date (end of each week)', 'Cumulative repeat purchases (count)')
     """
     table = _over_time(
         model,
@@ -423,6 +463,19 @@ def plot_incremental_transactions(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_incremental_transactions(bg, tx, calibration_end="1997-09-30",
+    ...                                        observation_end="1998-06-30", bucket="M")
+    >>> ax.get_ylabel()
+    'Repeat purchases per month (count)'
     """
     table = _over_time(
         model,

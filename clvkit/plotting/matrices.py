@@ -118,6 +118,15 @@ def plot_expected_purchases_matrix(
     -------
     matplotlib.axes.Axes
         The image's array is ``(max_frequency + 1, resolution)``, frequency up the rows.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = ckp.plot_expected_purchases_matrix(bg, horizon="13W", T=39, max_frequency=6)
+    >>> ax.get_title(), ax.images[0].get_array().shape
+    ('BG/NBD: expected purchases, customers observed 39 weeks', (7, 40))
     """
     purchase = purchase_model(model, "plot_expected_purchases_matrix")
     h = parse_horizon(horizon, purchase.time_unit_)
@@ -179,6 +188,15 @@ def plot_probability_alive_matrix(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = ckp.plot_probability_alive_matrix(bg, T=39, max_frequency=6)
+    >>> ax.get_title()
+    'BG/NBD: P(alive), customers observed 39 weeks'
     """
     purchase = purchase_model(model, "plot_probability_alive_matrix")
     table = probability_alive_matrix(
@@ -240,6 +258,16 @@ def plot_probability_alive_path(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> ax = ckp.plot_probability_alive_path(bg, tx, 1516)
+    >>> ax.get_title(), ax.get_ylabel()
+    ('Customer 1516', 'P(alive) (probability)')
     """
     path = probability_alive_path(
         model,

@@ -157,11 +157,27 @@ class CLVModel:
         self.spend_model = spend_model
 
     def get_params(self) -> dict[str, Any]:
-        """The two templates, as scikit-learn's ``get_params``."""
+        """The two templates, as scikit-learn's ``get_params``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> params = ck.CLVModel(purchase_model=ck.ParetoNBD()).get_params()
+        >>> sorted(params), type(params["purchase_model"]).__name__
+        (['purchase_model', 'spend_model'], 'ParetoNBD')
+        """
         return {"purchase_model": self.purchase_model, "spend_model": self.spend_model}
 
     def set_params(self, **params: Any) -> Self:
-        """Set ``purchase_model`` and/or ``spend_model``; returns ``self``."""
+        """Set ``purchase_model`` and/or ``spend_model``; returns ``self``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> model = ck.CLVModel().set_params(spend_model=ck.GammaGamma(q_constraint=True))
+        >>> model.spend_model.q_constraint
+        True
+        """
         for name, value in params.items():
             if name not in ("purchase_model", "spend_model"):
                 raise InputError(

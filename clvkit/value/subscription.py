@@ -114,11 +114,26 @@ class SubscriptionValue:
         self.retention_model = retention_model
 
     def get_params(self) -> dict[str, Any]:
-        """The template, as scikit-learn's ``get_params``."""
+        """The template, as scikit-learn's ``get_params``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.SubscriptionValue().get_params()
+        {'retention_model': None}
+        """
         return {"retention_model": self.retention_model}
 
     def set_params(self, **params: Any) -> Self:
-        """Set ``retention_model``; returns ``self``."""
+        """Set ``retention_model``; returns ``self``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> template = ck.ShiftedBetaGeo(penalizer=0.01)
+        >>> ck.SubscriptionValue().set_params(retention_model=template).retention_model.penalizer
+        0.01
+        """
         for name, value in params.items():
             if name != "retention_model":
                 raise InputError(
@@ -155,6 +170,14 @@ class SubscriptionValue:
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> subscribers = ck.datasets.simulate_subscribers(2000, time_unit="M", seed=1)
+        >>> value = ck.SubscriptionValue().fit(subscribers)
+        >>> value.retention_model_.params_.round(3).tolist(), value.time_unit_
+        ([0.683, 3.971], 'M')
         """
         if self.retention_model is None:
             model: ContractualModel = ShiftedBetaGeo()
@@ -256,6 +279,17 @@ class SubscriptionValue:
             (``expected_purchases`` counts renewals, ``expected_spend`` is the revenue
             per period) and ``lifecycle_stage``; :func:`clvkit.segment_summary` reads it
             as it reads CLVModel's.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> subscribers = ck.datasets.simulate_subscribers(2000, time_unit="M", seed=1)
+        >>> value = ck.SubscriptionValue().fit(subscribers)
+        >>> clv = value.predict_clv(subscribers, horizon="12M", discount_rate=0.1, margin=0.8)
+        >>> round(float(clv["actual_clv"].sum()))
+        192893
+        >>> bool((clv["potential_clv"] >= clv["actual_clv"]).all())
+        True
         """
         self._check_fitted()
         model = self.retention_model_
