@@ -345,6 +345,25 @@ class _Records:
                 raise InputError(f"The 'customers' field {name!r} is missing{where}.")
         raise UnitError(str(problems[bad[0]]))
 
+    def raise_by_record(self, arrays: dict[str, list[Any]]) -> None:
+        """Raise for the first field entry that is not a number, naming the records that
+        have such an entry in that field (a column check names no one: the column as a
+        whole is not numeric)."""
+        for name, values in arrays.items():
+            _, found = parse_numbers(values, f"Field {name!r}", self.n)
+            rows = np.flatnonzero(~fine(found)).tolist()
+            if rows:
+                rule = str(found[rows[0]]).split(";")[0]
+                advice = (
+                    " Convert them explicitly: clvkit does not coerce."
+                    if "must hold numbers" in rule
+                    else ""
+                )
+                raise InputError(
+                    f"{rule}; {self.named(rows)} break this rule (the first: "
+                    f"{self.records[rows[0]][name]!r}).{advice}"
+                )
+
     # -- scoring ------------------------------------------------------------------------
     def predict(self, options: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(self.margin, str):
@@ -356,9 +375,13 @@ class _Records:
             margins = self.margins(
                 arrays.pop(self.margin) if isinstance(self.margin, str) else None
             )
-            rfm = self.model.read_customers(
-                None, arrays, ids=self.ids, kind="Field", caller="predict_clv"
-            )
+            try:
+                rfm = self.model.read_customers(
+                    None, arrays, ids=self.ids, kind="Field", caller="predict_clv"
+                )
+            except InputError:
+                self.raise_by_record(arrays)  # a field of mixed types: which records
+                raise
             columns, stages = self.model.predict_arrays(rfm, margin=margins, **options)
             return self.rows(list(range(self.n)), columns, stages)
         # mark: every record's first problem, then the good ones scored together

@@ -154,3 +154,14 @@ def test_mark_with_intervals(model, records) -> None:
     out = ck.predict_clv(model, records[:4], horizon="52W", interval=0.9, errors="mark")
     assert out[1]["error"].startswith("Field 'frequency' must be a whole number")
     assert {"actual_clv_lower", "actual_clv_upper"} <= set(out[0])
+
+
+def test_a_field_of_mixed_types_names_the_records(model, records) -> None:
+    """Main: "Argument 'recency' must hold numbers ... Got dtype <U32", naming no one."""
+    records[7]["recency"] = "10"
+    with pytest.raises(
+        InputError,
+        match=rf"Field 'recency' must hold numbers.*1 of 1000 records \(customer ids: "
+        rf"{records[7]['customer_id']!r}\).*the first: '10'.*does not coerce",
+    ):
+        ck.predict_clv(model, records, horizon="52W")
