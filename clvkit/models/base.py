@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from clvkit._progress import check_progress, progress_bar
 from clvkit._time import check_time_unit
 from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError
 from clvkit.models import persistence, uncertainty
@@ -461,6 +462,7 @@ class BaseModel:
         random_state: object = None,
         n_jobs: int = 1,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Parameters refitted on customers resampled with replacement, one row per draw.
 
@@ -491,6 +493,9 @@ class BaseModel:
         time_unit : str, optional
             The unit of ``recency`` and ``T`` when the frame does not record it (as in
             :meth:`fit`); checked against the model's.
+        progress : bool or None, default None
+            A bar counting the refits: ``None`` on a terminal or in a notebook only,
+            ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -515,6 +520,7 @@ class BaseModel:
             None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         self._check_hyperparameters()
         columns = self._bootstrap_columns()
         rfm = read_rfm(customers, {}, need=columns, caller=caller, time_unit=time_unit)
@@ -530,18 +536,24 @@ class BaseModel:
         if self.is_fitted:
             template.set_params(initial_params=self.params_.to_dict())
 
-        def refit(resampled: np.ndarray) -> np.ndarray | None:
-            return uncertainty.try_refit(lambda: clone(template)._refit(frame, resampled, unit))
+        with progress_bar(show, total=int(n_draws), desc=caller, unit="fit", exclusive=True) as bar:
 
-        return uncertainty.bootstrap_draws(
-            refit,
-            row_weights,
-            n_draws=int(n_draws),
-            random_state=random_state,
-            n_jobs=jobs,
-            columns=pd.Index(list(self.param_names)),
-            caller=caller,
-        )
+            def refit(resampled: np.ndarray) -> np.ndarray | None:
+                params = uncertainty.try_refit(
+                    lambda: clone(template)._refit(frame, resampled, unit)
+                )
+                bar.update()
+                return params
+
+            return uncertainty.bootstrap_draws(
+                refit,
+                row_weights,
+                n_draws=int(n_draws),
+                random_state=random_state,
+                n_jobs=jobs,
+                columns=pd.Index(list(self.param_names)),
+                caller=caller,
+            )
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """Estimates with standard errors and ``1 - alpha`` confidence intervals.

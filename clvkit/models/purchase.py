@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from clvkit._progress import check_progress, progress_bar
 from clvkit._time import parse_horizon
 from clvkit._validation import check_rule
 from clvkit.errors import InputError
@@ -269,6 +270,7 @@ class PurchaseModel(PurchaseIntervals):
         T: ArrayLike = None,
         weights: ArrayLike = None,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> Self:
         """Maximum-likelihood fit on per-customer ``(frequency, recency, T)``.
 
@@ -292,6 +294,10 @@ class PurchaseModel(PurchaseIntervals):
             CSV or Parquet round trip, ``merge``, ``concat`` or ``groupby().apply`` loses
             what :func:`clvkit.rfm_summary` records. Optional for keyword arrays (without
             it the model has no unit and takes numeric horizons only).
+        progress : bool or None, default None
+            A bar counting likelihood evaluations for fits that take more than a second:
+            ``None`` on a terminal or in a notebook only, ``True`` always, ``False`` never
+            (needs ``tqdm``: ``pip install "clvkit[progress]"``).
 
         Returns
         -------
@@ -323,6 +329,7 @@ class PurchaseModel(PurchaseIntervals):
         """
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
+        show = check_progress(progress, caller)
         if customers is not None and not isinstance(customers, pd.DataFrame | RFMInput):
             # a file, DuckDB relation or Spark DataFrame: the engine reduces it to distinct
             # rows with counts, and only those reach Python (clvkit.engines)
@@ -343,21 +350,27 @@ class PurchaseModel(PurchaseIntervals):
                     f"{caller}: {problem} Fit on a richer cohort, or pass penalizer=... "
                     "(e.g. 0.01) for a regularised fit."
                 )
-        start = self._start_from_hyperparameters()
-        if start is None:
-            start = self.kernel.initial_params(data)
-            if data.n_distinct > _PRESTART_ROWS:
-                start = self._prestart(x, t_x, T_, w, start)
-        result = maximize(
-            lambda p, order: self.kernel.loglik_derivatives(p, data, order),
-            start,
-            total_weight=data.total_weight,
-            penalizer=float(self.penalizer),
-            tol=float(self.tol),
-            max_iter=int(self.max_iter),
-            model_name=type(self).__name__,
-            param_names=self.param_names,
-        )
+        with progress_bar(show, total=None, desc=caller, unit="evaluation", delay=1.0) as bar:
+            start = self._start_from_hyperparameters()
+            if start is None:
+                start = self.kernel.initial_params(data)
+                if data.n_distinct > _PRESTART_ROWS:
+                    start = self._prestart(x, t_x, T_, w, start)
+
+            def objective(p: np.ndarray, order: int) -> Any:
+                bar.update()
+                return self.kernel.loglik_derivatives(p, data, order)
+
+            result = maximize(
+                objective,
+                start,
+                total_weight=data.total_weight,
+                penalizer=float(self.penalizer),
+                tol=float(self.tol),
+                max_iter=int(self.max_iter),
+                model_name=type(self).__name__,
+                param_names=self.param_names,
+            )
         self._store_fit(
             result, n_customers=data.total_weight, time_unit=unit, n_distinct_rows=data.n_distinct
         )

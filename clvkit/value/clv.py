@@ -34,6 +34,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from clvkit._progress import SILENT, Bar, check_progress, progress_bar
 from clvkit._time import check_time_unit
 from clvkit._validation import (
     check_columns,
@@ -194,6 +195,7 @@ class CLVModel:
         *,
         weights: object = None,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> Self:
         """Fit both models on one RFM frame.
 
@@ -210,6 +212,9 @@ class CLVModel:
             frame does not record it in ``attrs["time_unit"]`` (a CSV or Parquet round
             trip, ``merge``, ``concat`` or ``groupby().apply`` loses what
             :func:`clvkit.rfm_summary` records); refused when it contradicts the frame.
+        progress : bool or None, default None
+            A bar for a purchase-model fit that takes more than a second (see
+            :meth:`clvkit.BetaGeo.fit`).
 
         Returns
         -------
@@ -245,7 +250,8 @@ class CLVModel:
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
                 f"T and monetary_value. Got {type(customers).__name__}."
             )
-        purchase.fit(customers, weights=weights, time_unit=time_unit)
+        show = check_progress(progress, "CLVModel.fit")
+        purchase.fit(customers, weights=weights, time_unit=time_unit, progress=show)
         spend.fit(customers, weights=weights, time_unit=purchase.time_unit_)
         self.purchase_model_ = purchase
         self.spend_model_ = spend
@@ -313,6 +319,7 @@ class CLVModel:
         time_unit: str | None = None,
         errors: str = "raise",
         output: str | os.PathLike[str] | None = None,
+        progress: bool | None = None,
         period: float | str | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
@@ -372,6 +379,10 @@ class CLVModel:
             With ``customers`` a DuckDB relation or a Parquet/CSV path: write the result
             to this Parquet file batch by batch (and return its path) instead of returning
             a frame. See :mod:`clvkit.engines.scoring`.
+        progress : bool or None, default None
+            A bar counting customers scored (twice with ``interval``: the values, then
+            their bounds) when scoring takes more than a second: ``None`` on a terminal
+            or in a notebook only, ``True`` always, ``False`` never (needs ``tqdm``).
         period : float or str, optional
             Deprecated name of ``step``.
 
@@ -417,6 +428,7 @@ class CLVModel:
             caller=caller,
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         if not isinstance(customers, pd.DataFrame):  # engines: Spark, DuckDB or files
             from clvkit.engines import scoring
 
@@ -451,20 +463,25 @@ class CLVModel:
             if mode == "raise":
                 raise
             rfm, margins, problems = self._mark_frame(customers, margin, time_unit)
-        args: dict[str, Any] = {
-            "horizon": horizon,
-            "discount_rate": discount_rate,
-            "step": step,
-            "lifecycle": lifecycle,
-            "options": options,
-            "n_jobs": jobs,
-        }
-        if problems is None:
-            columns, stages = self.predict_arrays(rfm, margin=margins, **args)
-            out = pd.DataFrame(columns, index=customers.index)
-            out["lifecycle_stage"] = stages_categorical(stages)
-        else:
-            out = self._marked_frame(rfm, margins, problems, customers.index, args)
+        total = rfm.n * (1 if options is None else 2)
+        with progress_bar(
+            show, total=total, desc="predict_clv", unit="customer", unit_scale=True, delay=1.0
+        ) as bar:
+            args: dict[str, Any] = {
+                "horizon": horizon,
+                "discount_rate": discount_rate,
+                "step": step,
+                "lifecycle": lifecycle,
+                "options": options,
+                "n_jobs": jobs,
+                "bar": bar,
+            }
+            if problems is None:
+                columns, stages = self.predict_arrays(rfm, margin=margins, **args)
+                out = pd.DataFrame(columns, index=customers.index)
+                out["lifecycle_stage"] = stages_categorical(stages)
+            else:
+                out = self._marked_frame(rfm, margins, problems, customers.index, args)
         if mode == "mark" and "error" not in out.columns:
             out["error"] = pd.Series(None, index=out.index, dtype=object)
         out.attrs["time_unit"] = self.time_unit_
@@ -622,9 +639,11 @@ class CLVModel:
         lifecycle: LifecycleRules | None = None,
         options: IntervalOptions | None = None,
         n_jobs: int = 1,
+        bar: Bar = SILENT,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The CLV columns as arrays from validated input (the shared core), with the
-        bounds of each after it when ``options`` asks for an interval.
+        bounds of each after it when ``options`` asks for an interval; ``bar`` advances
+        by the customers done (the values, then the bounds).
 
         Parameters
         ----------
@@ -638,6 +657,8 @@ class CLVModel:
             A checked interval request.
         n_jobs : int, default 1
             Threads for the interval.
+        bar : progress bar, optional
+            Advanced by the customers done.
 
         Returns
         -------
@@ -693,6 +714,7 @@ class CLVModel:
             "actual_clv": historical + expected,
             "potential_clv": historical + potential,
         }
+        bar.update(x.size)
         if options is None:
             return columns, stages
         centers = {
@@ -702,7 +724,7 @@ class CLVModel:
             "expected_spend": spend,
         }
         bounds = self._clv_bounds(
-            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs
+            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs, bar
         )
         with_bounds: dict[str, np.ndarray] = {}
         for name in CLV_COLUMNS:
@@ -734,6 +756,7 @@ class CLVModel:
         options: IntervalOptions,
         caller: str,
         n_jobs: int = 1,
+        bar: Bar = SILENT,
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Lower and upper bounds of every CLV column, block of customers by block.
 
@@ -775,6 +798,7 @@ class CLVModel:
             }
 
         for r, block in clv_blocks(self, rfm, steps, plan, reduce, expand=not delta, n_jobs=n_jobs):
+            bar.update(np.size(r))
             for name, value in block.items():
                 if delta:
                     se[name][r] = value
@@ -806,6 +830,7 @@ class CLVModel:
         random_state: object = None,
         n_jobs: int = 1,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Both models refitted on customers resampled with replacement, one row per draw.
 
@@ -829,6 +854,9 @@ class CLVModel:
             Threads refitting in parallel (-1: one per core).
         time_unit : str, optional
             The unit of a frame that does not record it, as in :meth:`predict_clv`.
+        progress : bool or None, default None
+            A bar counting the refits: ``None`` on a terminal or in a notebook only,
+            ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -851,6 +879,7 @@ class CLVModel:
             None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         purchase, spend = self.purchase_model_, self.spend_model_
         columns = (*purchase.columns, "monetary_value")
         rfm = read_rfm(customers, {}, need=columns, caller=caller, time_unit=time_unit)
@@ -863,32 +892,35 @@ class CLVModel:
             clone(m).set_params(initial_params=m.params_.to_dict()) for m in (purchase, spend)
         ]
 
-        def refit(resampled: np.ndarray) -> np.ndarray | None:
-            parts = []
-            for template in templates:
-
-                def fit(template: Any = template) -> Any:
-                    return clone(template)._refit(frame, resampled, unit)
-
-                params = uncertainty.try_refit(fit)
-                if params is None:
-                    return None
-                parts.append(params)
-            return np.concatenate(parts)
-
         names = pd.MultiIndex.from_tuples(
             [("purchase_model", p) for p in purchase.param_names]
             + [("spend_model", p) for p in spend.param_names]
         )
-        return uncertainty.bootstrap_draws(
-            refit,
-            row_weights,
-            n_draws=int(n_draws),
-            random_state=random_state,
-            n_jobs=jobs,
-            columns=names,
-            caller=caller,
-        )
+        with progress_bar(show, total=int(n_draws), desc=caller, unit="fit", exclusive=True) as bar:
+
+            def refit(resampled: np.ndarray) -> np.ndarray | None:
+                parts = []
+                for template in templates:
+
+                    def fit(template: Any = template) -> Any:
+                        return clone(template)._refit(frame, resampled, unit)
+
+                    params = uncertainty.try_refit(fit)
+                    if params is None:
+                        break
+                    parts.append(params)
+                bar.update()
+                return np.concatenate(parts) if len(parts) == len(templates) else None
+
+            return uncertainty.bootstrap_draws(
+                refit,
+                row_weights,
+                n_draws=int(n_draws),
+                random_state=random_state,
+                n_jobs=jobs,
+                columns=names,
+                caller=caller,
+            )
 
     # -- model files ------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
