@@ -29,7 +29,8 @@ def main() -> None:
     )
 
     # descriptive retention first: who keeps buying, month by month
-    retention = ck.retention_table(tx, period="M", monetary="amount")
+    # CDNOW has dates without times: its 21 repeated rows are real purchases
+    retention = ck.retention_table(tx, period="M", monetary="amount", duplicates="keep")
     print("\nMonthly retention (base = customers who bought the month before)")
     print(
         retention[
@@ -49,7 +50,11 @@ def main() -> None:
 
     calibration = tx[tx["date"] <= CALIBRATION_END]
     rfm = ck.rfm_summary(
-        calibration, monetary="amount", time_unit="W", observation_end=CALIBRATION_END
+        calibration,
+        monetary="amount",
+        time_unit="W",
+        observation_end=CALIBRATION_END,
+        duplicates="keep",
     )
     print(
         f"\nRFM summary (weeks): {len(rfm):,} customers, {int(rfm['frequency'].sum()):,} "

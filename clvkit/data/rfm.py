@@ -96,8 +96,9 @@ def rfm_summary(
     Returns
     -------
     pandas.DataFrame, shape (n_customers, 3 or 5)
-        Indexed by customer id (index named ``customer_id``), sorted, one row per
-        customer whose first purchase is on or before ``observation_end``. Columns, all
+        Indexed by customer id (the index named after the ``customer_id`` column),
+        sorted, one row per customer whose first purchase is on or before
+        ``observation_end``. Columns, all
         float64:
 
         - ``frequency``: number of repeat purchases (purchases − 1), integer-valued.
@@ -130,15 +131,24 @@ def rfm_summary(
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> import clvkit as ck
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-01",
     ...                                            "2024-01-15", "2024-01-08"]),
     ...                    "amount": [10.0, 5.0, 20.0, 7.0]})
-    >>> rfm_summary(tx, monetary="amount", time_unit="W")
+    >>> ck.rfm_summary(tx, monetary="amount", time_unit="W")  # doctest: +NORMALIZE_WHITESPACE
                  frequency  recency    T  monetary_value  historical_value
     customer_id
     1                  1.0      2.0  2.0            20.0              35.0
     2                  0.0      0.0  1.0             0.0               7.0
+
+    The index is named after the id column, and ``attrs`` records the unit:
+
+    >>> other = tx.rename(columns={"customer_id": "client"})
+    >>> rfm = ck.rfm_summary(other, customer_id="client", time_unit="W")
+    >>> rfm.index.name, rfm.attrs["time_unit"]
+    ('client', 'W')
     """
     if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
         arguments = {k: v for k, v in locals().items() if k != "progress"}
@@ -261,6 +271,19 @@ def calibration_holdout(
         no purchase at all falls in the holdout period; and for the suspicious data of
         :func:`rfm_summary` (repeated rows, far-off or future dates, a holdout end far
         after the last transaction or in the future).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W",
+    ...                              monetary="amount",
+    ...                              duplicates="keep")  # dates without times: real repeats
+    >>> cal.shape, round(float(cal["duration_holdout"].iloc[0]), 2)
+    ((2357, 8), 39.0)
+    >>> int(cal["frequency_holdout"].sum())
+    1882
     """
     if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
         arguments = {k: v for k, v in locals().items() if k != "progress"}

@@ -100,7 +100,7 @@ def predict_clv(
     horizon: object,
     discount_rate: object,
     margin: object,
-    period: object,
+    step: object,
     lifecycle: object,
     output: str | os.PathLike[str] | None = None,
     batch_rows: int = BATCH_ROWS,
@@ -111,7 +111,7 @@ def predict_clv(
         "horizon": horizon,
         "discount_rate": discount_rate,
         "margin": margin,
-        "period": period,
+        "step": step,
         "lifecycle": lifecycle,
     }
     model._check_fitted()

@@ -50,6 +50,14 @@ class FitDiagnostics:
         The optimiser that produced the result.
     n_distinct_rows : int
         Rows left after compressing identical customers.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> diagnostics = ck.BetaGeo().fit(rfm).diagnostics_
+    >>> diagnostics.converged, diagnostics.method, diagnostics.hessian_positive_definite
+    (True, 'newton', True)
     """
 
     converged: bool
@@ -60,7 +68,16 @@ class FitDiagnostics:
     n_distinct_rows: int
 
     def to_dict(self) -> dict[str, Any]:
-        """The diagnostics as a plain dict (as written to model files)."""
+        """The diagnostics as a plain dict (as written to model files).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+        >>> sorted(ck.BetaGeo().fit(rfm).diagnostics_.to_dict())
+        ['converged', 'grad_norm', 'hessian_positive_definite', 'method', 'n_distinct_rows',
+         'n_iter']
+        """
         return asdict(self)
 
 

@@ -111,7 +111,7 @@ def test_scoring_streams_batches_to_parquet(
 
     small = scoring.predict_clv(
         model, relation, output=tmp_path / "small.parquet", batch_rows=500,
-        period=None, lifecycle=None, **HORIZON,
+        step=None, lifecycle=None, **HORIZON,
     )  # fmt: skip
     import pyarrow.parquet as pq
 
@@ -134,7 +134,7 @@ def test_a_bad_row_leaves_no_partial_output(
     with pytest.raises(InputError, match=r"Column 'T' must be >= 0"):
         scoring.predict_clv(
             model, duckdb.from_df(bad), output=tmp_path / "clv.parquet", batch_rows=500,
-            period=None, lifecycle=None, **HORIZON,
+            step=None, lifecycle=None, **HORIZON,
         )  # fmt: skip
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ck.errors.UnitError):  # arguments are checked before any batch
