@@ -245,7 +245,8 @@ class PurchaseModel(PurchaseIntervals):
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
         rfm = self._read(customers, self._arrays(frequency, recency, T), "fit")
-        w = read_weights(weights, rfm.n, rfm.index)
+        # no weights: None, so the kernel neither reads nor checks a vector of ones
+        w = None if weights is None else read_weights(weights, rfm.n, rfm.index)
         unit = self._resolve_unit(rfm, time_unit)
         x, t_x, T_ = self._xtT(rfm)
         data = self.kernel.prepare(x, t_x, T_, w)
@@ -283,7 +284,12 @@ class PurchaseModel(PurchaseIntervals):
         return dict(zip(self.columns, (frequency, recency, T), strict=True))
 
     def _prestart(
-        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray, start: np.ndarray
+        self,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        w: np.ndarray | None,
+        start: np.ndarray,
     ) -> np.ndarray:
         """Starting values from a quick fit on a seeded random subsample of the customers.
 
@@ -294,7 +300,7 @@ class PurchaseModel(PurchaseIntervals):
         """
         rows = np.random.default_rng(0).integers(0, x.size, size=_PRESTART_SAMPLE)
         rows.sort()  # sequential gathers
-        sub = self.kernel.prepare(x[rows], t_x[rows], T[rows], w[rows])
+        sub = self.kernel.prepare(x[rows], t_x[rows], T[rows], None if w is None else w[rows])
         if not sub.total_weight > 0 or self.kernel.identifiability_problem(sub) is not None:
             return start
         pre = maximize(

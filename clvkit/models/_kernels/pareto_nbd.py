@@ -760,13 +760,15 @@ def _blocks(x: np.ndarray) -> np.ndarray:
     return np.stack([starts, stops], axis=1).astype(np.int64)
 
 
-def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> PNBData:
+def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None) -> PNBData:
     """Compress validated ``(x, t_x, T, weights)`` rows (all (n,) float64) into a :class:`PNBData`.
 
     Rows of weight 0 are dropped; identical rows are merged on one mixed-radix integer key
     of the three column codes (see :mod:`clvkit.models._kernels.compress`), and the
     distinct ``(x, t_x)`` and ``(x, T)`` pairs are read off the distinct rows.
     """
+    if weights is None:
+        weights = np.ones(x.size)
     keep = weights > 0
     if not keep.all():
         x, t_x, T, weights = x[keep], t_x[keep], T[keep], weights[keep]
