@@ -25,6 +25,7 @@ from clvkit._validation import (
     numeric_column,
 )
 from clvkit.errors import InputError
+from clvkit.models._kernels.chunks import chunk_starts, for_chunks
 from clvkit.models._kernels.compress import distinct_pairs
 
 __all__ = ["RFMInput", "read_rfm", "read_weights"]
@@ -146,12 +147,52 @@ def read_rfm(
     return RFMInput(index=index, arrays=columns, time_unit=time_unit)
 
 
+def _rules_hold(c: dict[str, np.ndarray], positive_monetary: bool) -> bool:
+    """Whether every rule of :func:`_check_rfm_rules` holds, checked chunk by chunk.
+
+    All rules are evaluated on one chunk of every column while it is in cache, on
+    threads, without full-length masks; only when one fails does
+    :func:`_check_rfm_rules` build the masks that name the rows.
+    """
+    x, t_x, T, m = (c.get(name) for name in ("frequency", "recency", "T", "monetary_value"))
+    n = next(iter(c.values())).size
+    ok = np.ones(len(chunk_starts(n)), dtype=bool)
+
+    def one(i: int, start: int, stop: int) -> None:
+        s = slice(start, stop)
+        good = True
+        if x is not None:
+            xs = x[s]
+            good = bool((xs >= 0).all()) and np.array_equal(np.floor(xs), xs)
+        if good and T is not None:
+            good = bool((T[s] >= 0).all())
+        if good and t_x is not None:
+            ts = t_x[s]
+            good = bool((ts >= 0).all())
+            if good and T is not None:
+                good = bool((ts <= T[s]).all())
+            if good and x is not None:
+                good = bool(((x[s] != 0) | (ts == 0)).all())
+        if good and m is not None:
+            ms = m[s]
+            good = bool((ms >= 0).all())
+            if good and positive_monetary and x is not None:
+                good = bool(((x[s] <= 0) | (ms > 0)).all())
+        ok[i] = good
+
+    for_chunks(one, n)
+    return bool(ok.all())
+
+
 def _check_rfm_rules(
     c: dict[str, np.ndarray],
     ids: pd.Index | None,
     kind: str,
     positive_monetary: bool,
 ) -> None:
+    if _rules_hold(c, positive_monetary):
+        return
+
     def check(bad: np.ndarray, name: str, rule: str) -> None:
         check_rule(bad, f"{kind} {name!r}", rule, ids)
 
