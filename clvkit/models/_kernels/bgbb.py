@@ -115,7 +115,8 @@ def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray |
     (:func:`clvkit.models._kernels.compress.count_rows`). Rows of weight 0 are dropped;
     ``weights`` None stands for all 1.
     """
-    (row_x, row_tx, row_n), row_w = count_rows((x, t_x, T), weights)
+    rows, row_w = count_rows((x, t_x, T), weights)
+    row_x, row_tx, row_n = (np.rint(v).astype(np.int64) for v in rows)
     x_values, row_x_code = np.unique(row_x, return_inverse=True)
     return BGBBData(
         x_values=x_values,

@@ -693,7 +693,7 @@ def count_rows(
 
     Returns
     -------
-    rows : tuple of (m,) int64 arrays
+    rows : tuple of (m,) float64 arrays
         The distinct rows, sorted lexicographically.
     summed : (m,) float64
         Summed weight of each (rows of weight 0 dropped).
@@ -730,11 +730,8 @@ def count_rows(
             cell = np.flatnonzero(summed > 0)
             out = []
             for size in reversed(sizes):
-                out.append((cell % size).astype(np.int64))
+                out.append((cell % size).astype(np.float64))
                 cell = cell // size
             return tuple(reversed(out)), summed[summed > 0]
     rows = compress_rows(cols, np.ones(n) if w is None else w)
-    return (
-        tuple(np.rint(f.values[f.codes]).astype(np.int64) for f in rows.columns),
-        rows.weights,
-    )
+    return tuple(f.values[f.codes] for f in rows.columns), rows.weights
