@@ -34,7 +34,7 @@ __all__ = [
     "Factor",
     "WeightedRows",
     "compress_rows",
-    "count_factor",
+    "count_rows",
     "distinct_keys",
     "distinct_share",
     "factorize",
@@ -214,48 +214,45 @@ def compress_rows(columns: tuple[np.ndarray, ...], weights: np.ndarray) -> Weigh
 def distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct ``(x, T)`` pairs and, for every row, the index of its pair.
 
+    Whole counts ``x`` and ``T`` on a lattice (daily grain in any unit) are keyed by their
+    lattice indices in chunked passes and counted in a table of pairs: no sort. When a
+    sample (:func:`distinct_share`) shows that most pairs are distinct, nothing is merged
+    (the pairs are the rows). Anything else goes through :func:`numpy.unique`.
+
     Returns
     -------
     x_distinct, T_distinct : (m,) float64
     inverse : (n,) intp, ``x == x_distinct[inverse]`` and ``T == T_distinct[inverse]``
     """
-    if x.size <= 1:  # one customer (a service call): nothing to compress
-        return x.astype(np.float64), T.astype(np.float64), np.zeros(x.size, np.int64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    T = np.ascontiguousarray(T, dtype=np.float64)
+    n = x.size
+    if n <= 1:  # one customer (a service call): nothing to compress
+        return x.copy(), T.copy(), np.zeros(n, np.intp)
+    lattices = [_guess_lattice(x, integer=True), _guess_lattice(T)]
+    if lattices[0] is not None and lattices[1] is not None:
+        lx, lT = lattices[0], lattices[1]
+        cells = lx.size * lT.size
+        key = _lattice_key(None, (x, T), [lx, lT]) if cells < _table_limit(n) else None
+        if key is not None:
+            present = np.flatnonzero(np.bincount(key, minlength=cells))
+            lookup = np.empty(cells, dtype=np.intp)
+            lookup[present] = np.arange(present.size, dtype=np.intp)
+            inverse = lookup.take(key)
+            return (
+                lx.representative[present // lT.size],
+                lT.representative[present % lT.size],
+                inverse,
+            )
+    if n > _ALWAYS_COMPRESS:
+        share = distinct_share((x, T))
+        if share is not None and share > _COMPRESS_SHARE:
+            return x, T, np.arange(n, dtype=np.intp)
     fx, fT = factorize(x), factorize(T)
     n_T = fT.values.size
     pair = fx.codes.astype(np.int64) * n_T + fT.codes
     unique_pair, inverse = np.unique(pair, return_inverse=True)
     return fx.values[unique_pair // n_T], fT.values[unique_pair % n_T], inverse.reshape(-1)
-
-
-def count_factor(x: np.ndarray) -> Factor:
-    """:func:`factorize` for a column of whole numbers ``>= 0`` (purchase counts).
-
-    The codes come from the integer values themselves: a table of ``max(x) + 1`` entries
-    marks the values present, and a second maps each to its rank. Three passes over the
-    column, no sort and no float arithmetic. Anything else (a fraction, a negative
-    value, a maximum far beyond the number of rows) goes to :func:`factorize`.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    n = x.size
-    if n == 0:
-        return factorize(x)
-    top, low = float(x.max()), float(x.min())
-    if not (low >= 0.0 and top < _table_limit(n)):
-        return factorize(x)
-    xi = x.astype(np.intp)
-    counts = np.bincount(xi, minlength=int(top) + 1)
-    occupied = np.flatnonzero(counts)
-    values = occupied.astype(np.float64)
-    if occupied.size == counts.size:  # every value 0..max present: codes are the values
-        codes = xi
-    else:
-        lookup = np.zeros(counts.size, dtype=np.intp)
-        lookup[occupied] = np.arange(occupied.size, dtype=np.intp)
-        codes = lookup.take(xi)
-    if not np.array_equal(values.take(codes), x):  # a fraction truncated by the cast
-        return factorize(x)
-    return Factor(values=values, codes=codes)
 
 
 #: a sample keeps the rows whose hash falls in 1/64 of the hash range
@@ -482,23 +479,29 @@ class _Lattice:
         return j.astype(np.intp)
 
 
-def _guess_lattice(column: np.ndarray) -> _Lattice | None:
-    """The lattice of a column, its step guessed from a strided sample (min, max exact).
+def _guess_lattice(column: np.ndarray, integer: bool = False) -> _Lattice | None:
+    """The lattice of a column, its step guessed from a strided sample (min, max exact);
+    step 1 for a column of whole numbers (``integer``).
 
     Only a guess: :func:`_lattice_key` verifies every row against it."""
     n = column.size
     if n == 0:
         return None
     v0, top = float(column.min()), float(column.max())
+    if not (np.isfinite(v0) and np.isfinite(top)):
+        return None
     if v0 == top:
         return _Lattice(v0, 0.0, 1, np.full(1, np.nan))
-    step = _min_step(column[:: max(1, n // 65536)])
-    if not (0 < step < np.inf):
+    step = 1.0 if integer else _min_step(column[:: max(1, n // 65536)])
+    with np.errstate(all="ignore"):
+        inv_step, span = 1.0 / step, (top - v0) / step
+    # a step so small that its inverse or the span overflows (denormals) has no table
+    if not (0 < step < np.inf and np.isfinite(inv_step) and span < _table_limit(n)):
         return None
-    size = round((top - v0) / step) + 1
-    if not size < _table_limit(n):
-        return None
-    return _Lattice(v0, 1.0 / step, size, np.full(size, np.nan))
+    # the largest index exactly as :meth:`_Lattice.index` computes it (monotone in the
+    # value, so every index of the column lies in 0 .. size - 1)
+    size = int(np.rint((top - v0) * inv_step)) + 1
+    return _Lattice(v0, inv_step, size, np.full(size, np.nan))
 
 
 def _lattice_key(
