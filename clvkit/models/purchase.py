@@ -754,6 +754,18 @@ class PurchaseModel(PurchaseIntervals):
         )
         return with_bounds(_labelled(point, labels), lower, upper, "p_n_purchases")
 
+    def _none_if_alive(self, pairs: RFMInput, window: object) -> np.ndarray:
+        """P(no purchase in ``(T, T + window]`` | alive at T) for distinct ``(x, T)`` pairs
+        (one window): the part of :meth:`probability_purchase` that depends on the pair."""
+        h = self._horizons(window, "window")
+        params = self._fitted_for(pairs)
+        x_name, _, T_name = self.columns
+        return np.asarray(
+            self.kernel.probability_n_purchases_alive(
+                params, 0, pairs[x_name], pairs[T_name], h.values
+            )
+        )
+
     def _per_distinct_xT(
         self,
         fn: Callable[[np.ndarray, np.ndarray, Any], np.ndarray],
