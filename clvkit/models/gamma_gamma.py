@@ -138,10 +138,11 @@ class GammaGamma(BaseModel):
             caller="GammaGamma.fit",
             positive_monetary=True,
         )
-        w = read_weights(weights, rfm.n, rfm.index)
+        # no weights: None, so the kernel neither reads nor checks a vector of ones
+        w = None if weights is None else read_weights(weights, rfm.n, rfm.index)
         unit = self._resolve_unit(rfm, time_unit)
         x, m = rfm["frequency"], rfm["monetary_value"]
-        repeat = (x > 0) & (w > 0)
+        repeat = x > 0 if w is None else (x > 0) & (w > 0)
         n_repeat = int(np.count_nonzero(repeat))
         if n_repeat < 2:
             raise InputError(
@@ -150,7 +151,8 @@ class GammaGamma(BaseModel):
                 "cannot be estimated from first purchases alone."
             )
         if n_repeat < x.size:
-            x, m, w = x[repeat], m[repeat], w[repeat]
+            x, m = x[repeat], m[repeat]
+            w = None if w is None else w[repeat]
         if float(self.penalizer) == 0.0 and np.ptp(x) == 0.0 and np.ptp(m) == 0.0:
             raise InputError(
                 f"GammaGamma.fit got {n_repeat} repeat buyers with one and the same "
@@ -181,14 +183,13 @@ class GammaGamma(BaseModel):
         return self
 
     def _start(
-        self, x: np.ndarray, m: np.ndarray, w: np.ndarray, data: gammagamma.GGData
+        self, x: np.ndarray, m: np.ndarray, w: np.ndarray | None, data: gammagamma.GGData
     ) -> np.ndarray:
         given = self._start_from_hyperparameters()
         if given is not None:
             return given
-        default = np.array(
-            [1.0, 2.0, max(float(np.einsum("i,i->", w, m)) / data.total_weight, 1e-8)]
-        )
+        total = float(m.sum()) if w is None else float(np.einsum("i,i->", w, m))
+        default = np.array([1.0, 2.0, max(total / data.total_weight, 1e-8)])
         moments = gammagamma.moment_start(x, m, w, data)
         return default if moments is None else moments
 
