@@ -368,12 +368,29 @@ def main(argv: list[str] | None = None) -> int:
         metavar="JSON",
         help="only rewrite the README tables, from JSON (default: the newest published run)",
     )
+    parser.add_argument(
+        "--engines",
+        action="store_true",
+        help="opt-in: 10M transactions in pandas, DuckDB and Spark (see benchmarks/engines.py)",
+    )
+    parser.add_argument(
+        "--engines-100m",
+        action="store_true",
+        help="opt-in: 100M transactions in Parquet through DuckDB, fits on 10M summaries",
+    )
+    parser.add_argument(
+        "--engines-fits",
+        action="store_true",
+        help="opt-in: only the fits on the 10M summaries left by --engines-100m",
+    )
     args = parser.parse_args(argv)
     if args.write_tables is not None:
         source = Path(args.write_tables) if args.write_tables else _newest_published()
         tables.write_tables(source)
         print(f"{tables.README} tables written from {source}")
         return 0
+    if args.engines or args.engines_100m or args.engines_fits:
+        return engines_main(args)
     mode = "quick" if args.quick else "full"
     started = _dt.datetime.now(_dt.UTC)
     print(f"clvkit vs lifetimes, {mode} run; ratio = lifetimes s / clvkit s")
@@ -409,6 +426,37 @@ def main(argv: list[str] | None = None) -> int:
     if failures:
         print(f"speed regression: {', '.join(failures)} below the floor", file=sys.stderr)
         return 1
+    return 0
+
+
+def engines_main(args: argparse.Namespace) -> int:
+    """The opt-in engine benchmarks: table, targets, JSON, and ``benchmarks/engines.json``."""
+    from benchmarks import engines
+
+    groups = (["10m"] if args.engines else []) + (["100m"] if args.engines_100m else [])
+    groups += ["fits"] if args.engines_fits and not args.engines_100m else []
+    started = _dt.datetime.now(_dt.UTC)
+    print(f"engines: {', '.join(groups)}; wall time and peak memory of the whole process")
+    rows = engines.run(groups)
+    met = engines.targets(rows)
+    if met:
+        print("\ntargets:")
+        for t in met:
+            print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['measured']}")
+    info = machine()
+    result = {
+        "mode": "engines-" + "+".join(groups),
+        "started": started.isoformat(timespec="seconds"),
+        "seconds_total": (_dt.datetime.now(_dt.UTC) - started).total_seconds(),
+        "machine": info,
+        "results": rows,
+        "targets": met,
+    }
+    out = args.output or RESULTS / f"engines-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=float))
+    engines.record(rows, info)
+    print(f"\nJSON written to {out}; figures for the docs merged into {engines.RECORD}")
     return 0
 
 

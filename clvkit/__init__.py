@@ -12,6 +12,7 @@ Layers, dependencies pointing down only::
     models/     estimators on one purchase-model contract, the fitting driver,
                 model files; models/_kernels: pure numpy
     data/       transaction log -> RFM, calibration/holdout, datasets
+    engines/    optional: the same summaries in DuckDB or Spark; imported only when used
 """
 
 from clvkit import datasets, errors

@@ -10,8 +10,10 @@ rule, how many rows break it and a few example ids::
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,11 +22,15 @@ from clvkit.errors import InputError
 
 __all__ = [
     "check_columns",
+    "check_discount_rate",
+    "check_errors",
     "check_rule",
     "numeric_column",
+    "renamed_argument",
 ]
 
 _N_EXAMPLES = 3
+_T = TypeVar("_T")
 
 
 def _examples(bad: np.ndarray, ids: Sequence[Any] | pd.Index | None) -> str:
@@ -51,9 +57,19 @@ def raise_rule(
 ) -> NoReturn:
     """Raise an :class:`InputError` for the rows flagged in the boolean mask ``bad``."""
     n_bad = int(np.count_nonzero(bad))
-    raise InputError(
-        f"{subject} {rule}; {n_bad} of {bad.size} rows break this rule {_examples(bad, ids)}."
-    )
+    raise InputError(rule_message(subject, rule, n_bad, bad.size, _examples(bad, ids)))
+
+
+def rule_message(subject: str, rule: str, n_bad: int, n_rows: int, examples: str) -> str:
+    """The text of every broken-rule error; ``examples`` is ``"(customer ids: 1, 2)"``."""
+    return f"{subject} {rule}; {n_bad} of {n_rows} rows break this rule {examples}."
+
+
+def format_examples(values: Sequence[Any], n_bad: int, label: str = "customer ids") -> str:
+    """``"(customer ids: 17, 204, ...)"`` from up to three example values."""
+    shown = ", ".join(repr(_plain(v)) for v in list(values)[:_N_EXAMPLES])
+    more = ", ..." if n_bad > _N_EXAMPLES else ""
+    return f"({label}: {shown}{more})"
 
 
 def check_rule(
@@ -154,3 +170,66 @@ def _all_finite(values: np.ndarray) -> bool:
         bool(np.isfinite(values[start : start + _STEP]).all())
         for start in range(0, values.size, _STEP)
     )
+
+
+def renamed_argument(
+    caller: str,
+    old: str,
+    old_value: _T,
+    new: str,
+    new_value: _T,
+    *,
+    stacklevel: int = 3,
+) -> _T:
+    """The value of an argument renamed from ``old`` to ``new``, the old name still taken.
+
+    Passing the old name warns with a :class:`FutureWarning` that names the new one;
+    passing both refuses. Returns whichever was given (``new_value`` when neither).
+    """
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise InputError(f"{caller} got both {new}= and its old name {old}=; pass {new}= only.")
+    warnings.warn(
+        f"The {old!r} argument of {caller} is deprecated and will be removed: it is now "
+        f"called {new!r} (pass {new}={old_value!r}).",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
+    return old_value
+
+
+#: the choices of an ``errors=`` argument
+ERRORS = ("raise", "mark")
+
+
+def check_errors(errors: object, caller: str) -> str:
+    """The ``errors`` argument checked: ``"raise"`` or ``"mark"``."""
+    if not isinstance(errors, str) or errors not in ERRORS:
+        raise InputError(
+            f"The 'errors' argument of {caller} must be one of {list(ERRORS)} ('mark' "
+            f"scores the good rows and gives each bad row its message). Got {errors!r}."
+        )
+    return errors
+
+
+def check_discount_rate(rate: object, argument: str = "discount_rate") -> float:
+    """A yearly discount rate checked: a finite number in [0, 1] (0.10 for 10 %).
+
+    A rate above 1 (100 % a year) is refused as a percentage given by mistake, as a
+    margin of 30 is: ``discount_rate=10`` almost always meant 0.10.
+    """
+    if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
+        raise InputError(f"The {argument!r} argument must be a number. Got {rate!r} instead.")
+    value = float(rate)
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(
+            f"The {argument!r} argument must be finite and >= 0 (a yearly rate, 0.10 for "
+            f"10 %). Got {rate!r} instead."
+        )
+    if value > 1:
+        raise InputError(
+            f"The {argument!r} argument is a yearly rate in [0, 1] (0.10 for 10 %). Got "
+            f"{rate!r}: a percentage? Pass {value / 100:g} for {value:g} %."
+        )
+    return value

@@ -40,6 +40,7 @@ def cdnow_rfm(cdnow_transactions: pd.DataFrame) -> pd.DataFrame:
         monetary="amount",
         time_unit="W",
         observation_end=CALIBRATION_END,
+        duplicates="keep",  # dates without times: the repeated rows are real purchases
     )
 
 

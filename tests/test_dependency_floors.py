@@ -40,7 +40,7 @@ def _constraints() -> dict[str, tuple[int, ...]]:
     pins = {}
     for line in (ROOT / ".ci" / "oldest-constraints.txt").read_text().splitlines():
         line = line.split("#")[0].strip()
-        if line:
+        if line and "==" in line:  # pins of our floors; caps on others ("<") are not floors
             name, _, pinned = line.partition("==")
             pins[name.strip()] = _release(pinned.strip())
     return pins

@@ -52,9 +52,10 @@ def load_cdnow_transactions() -> pd.DataFrame:
 
     Examples
     --------
-    >>> tx = load_cdnow_transactions()
-    >>> tx["customer_id"].nunique()
-    2357
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> tx["customer_id"].nunique(), len(tx)
+    (2357, 6919)
     """
     raw = pd.read_csv(
         lifetimes_data_file("CDNOW_sample.txt", "load_cdnow_transactions"),
@@ -93,6 +94,13 @@ def load_cdnow_master_transactions() -> pd.DataFrame:
         If ``lifetimes`` is not installed.
     FileNotFoundError
         If the installed ``lifetimes`` lacks the file.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_master_transactions()
+    >>> tx.shape, tx["customer_id"].nunique()
+    ((69659, 4), 23570)
     """
     raw = pd.read_csv(
         lifetimes_data_file("CDNOW_master.txt", "load_cdnow_master_transactions"),

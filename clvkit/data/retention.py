@@ -376,7 +376,26 @@ def retention_table(
         When transactions fall after ``observation_end``, when the last period is
         incomplete and flagged, and for the suspicious data of :func:`clvkit.rfm_summary`
         (repeated rows, far-off or future dates, a far or future ``observation_end``).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> table = ck.retention_table(tx, period="Q", monetary="amount",
+    ...                            duplicates="keep")  # dates without times: real repeats
+    >>> table[["customers_start", "new", "retained", "retention_rate"]].round(3).head(3)
+            customers_start   new  retained  retention_rate
+    period
+    1997Q1                0  2357         0             NaN
+    1997Q2             2357     0       524           0.222
+    1997Q3              524     0       214           0.408
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.retention_table(**arguments)
     act = activity(
         transactions,
         period=period,
@@ -495,7 +514,23 @@ def cohort_table(
     -----
     clvkit.errors.DataWarning
         As :func:`retention_table`.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cohorts = ck.cohort_table(tx, period="Q", metric="retention")
+    >>> cohorts.round(2).iloc[:, :4]  # one cohort: everyone joined in 1997Q1
+    age       0     1     2     3
+    cohort
+    1997Q1  1.0  0.22  0.18  0.17
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.cohort_table(**arguments)
     if not isinstance(metric, str) or metric not in METRICS:
         raise InputError(
             f"The 'metric' argument of cohort_table must be one of {list(METRICS)}. "

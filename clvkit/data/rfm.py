@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from clvkit._progress import check_progress, progress_bar
 from clvkit._time import DAYS_PER_UNIT, check_time_unit
 from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
 from clvkit.data.dates import parse_instant
@@ -47,6 +48,7 @@ def rfm_summary(
     datetime_format: str | None = None,
     duplicates: Literal["warn", "drop", "keep"] = "warn",
     gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Summarise a transaction log into frequency, recency and T per customer.
 
@@ -86,12 +88,17 @@ def rfm_summary(
         Transactions cut off from the rest of the log, and an ``observation_end`` after
         the last transaction, by a gap of more than this many typical spacings between
         transaction days are warned about; ``None`` turns these checks off.
+    progress : bool or None, default None
+        A progress bar for logs that take more than a second: ``None`` shows one on a
+        terminal or in a notebook only, ``True`` always, ``False`` never (needs
+        ``tqdm``: ``pip install "clvkit[progress]"``).
 
     Returns
     -------
     pandas.DataFrame, shape (n_customers, 3 or 5)
-        Indexed by customer id (index named ``customer_id``), sorted, one row per
-        customer whose first purchase is on or before ``observation_end``. Columns, all
+        Indexed by customer id (the index named after the ``customer_id`` column),
+        sorted, one row per customer whose first purchase is on or before
+        ``observation_end``. Columns, all
         float64:
 
         - ``frequency``: number of repeat purchases (purchases − 1), integer-valued.
@@ -124,38 +131,58 @@ def rfm_summary(
 
     Examples
     --------
+    >>> import pandas as pd
+    >>> import clvkit as ck
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
     ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-01",
     ...                                            "2024-01-15", "2024-01-08"]),
     ...                    "amount": [10.0, 5.0, 20.0, 7.0]})
-    >>> rfm_summary(tx, monetary="amount", time_unit="W")
+    >>> ck.rfm_summary(tx, monetary="amount", time_unit="W")  # doctest: +NORMALIZE_WHITESPACE
                  frequency  recency    T  monetary_value  historical_value
     customer_id
     1                  1.0      2.0  2.0            20.0              35.0
     2                  0.0      0.0  1.0             0.0               7.0
+
+    The index is named after the id column, and ``attrs`` records the unit:
+
+    >>> other = tx.rename(columns={"customer_id": "client"})
+    >>> rfm = ck.rfm_summary(other, customer_id="client", time_unit="W")
+    >>> rfm.index.name, rfm.attrs["time_unit"]
+    ('client', 'W')
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = {k: v for k, v in locals().items() if k != "progress"}
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.rfm_summary(**arguments)
     unit = check_time_unit(time_unit)
-    bought = _build(
-        transactions,
-        customer_id=customer_id,
-        datetime=datetime,
-        monetary=monetary,
-        grain=grain,
-        observation_end=observation_end,
-        datetime_format=datetime_format,
-        duplicates=duplicates,
-        gap_multiple=gap_multiple,
-        caller="rfm_summary",
-        stacklevel=3,
-    )
-    columns = _summarise(
-        bought.customer,
-        bought.period_start,
-        bought.amount,
-        bought.observation_end,
-        unit,
-        starts=bought.customer_start,
-    )
+    show = check_progress(progress, "rfm_summary")
+    with progress_bar(show, total=2, desc="rfm_summary: checking the log", delay=1.0) as bar:
+        bought = _build(
+            transactions,
+            customer_id=customer_id,
+            datetime=datetime,
+            monetary=monetary,
+            grain=grain,
+            observation_end=observation_end,
+            datetime_format=datetime_format,
+            duplicates=duplicates,
+            gap_multiple=gap_multiple,
+            caller="rfm_summary",
+            stacklevel=3,
+        )
+        bar.update()
+        bar.set_description_str("rfm_summary: summarising customers")
+        columns = _summarise(
+            bought.customer,
+            bought.period_start,
+            bought.amount,
+            bought.observation_end,
+            unit,
+            starts=bought.customer_start,
+        )
+        bar.update()
     out = pd.DataFrame(columns, index=bought.customer_ids)
     out.attrs.update(
         time_unit=unit,
@@ -179,6 +206,7 @@ def calibration_holdout(
     datetime_format: str | None = None,
     duplicates: Literal["warn", "drop", "keep"] = "warn",
     gap_multiple: float | None = DEFAULT_GAP_MULTIPLE,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Split a transaction log into a calibration summary and holdout outcomes.
 
@@ -201,6 +229,8 @@ def calibration_holdout(
         last transaction's time. Later transactions are excluded with a warning; a
         holdout end far after the last transaction is warned about.
     customer_id, datetime, monetary, time_unit, grain, datetime_format, duplicates, gap_multiple
+        As in :func:`rfm_summary`.
+    progress : bool or None, default None
         As in :func:`rfm_summary`.
 
     Returns
@@ -241,26 +271,50 @@ def calibration_holdout(
         no purchase at all falls in the holdout period; and for the suspicious data of
         :func:`rfm_summary` (repeated rows, far-off or future dates, a holdout end far
         after the last transaction or in the future).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W",
+    ...                              monetary="amount",
+    ...                              duplicates="keep")  # dates without times: real repeats
+    >>> cal.shape, round(float(cal["duration_holdout"].iloc[0]), 2)
+    ((2357, 8), 39.0)
+    >>> int(cal["frequency_holdout"].sum())
+    1882
     """
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = {k: v for k, v in locals().items() if k != "progress"}
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.calibration_holdout(**arguments)
     unit = check_time_unit(time_unit)
     if calibration_end is None:
         raise InputError(
             "The 'calibration_end' argument of calibration_holdout must be a date such as "
             "'1997-09-30'. Got None instead."
         )
-    bought = _build(
-        transactions,
-        customer_id=customer_id,
-        datetime=datetime,
-        monetary=monetary,
-        grain=grain,
-        observation_end=observation_end,
-        datetime_format=datetime_format,
-        duplicates=duplicates,
-        gap_multiple=gap_multiple,
-        caller="calibration_holdout",
-        stacklevel=3,
-    )
+    show = check_progress(progress, "calibration_holdout")
+    with progress_bar(
+        show, total=1, desc="calibration_holdout: checking the log", delay=1.0
+    ) as bar:
+        bought = _build(
+            transactions,
+            customer_id=customer_id,
+            datetime=datetime,
+            monetary=monetary,
+            grain=grain,
+            observation_end=observation_end,
+            datetime_format=datetime_format,
+            duplicates=duplicates,
+            gap_multiple=gap_multiple,
+            caller="calibration_holdout",
+            stacklevel=3,
+        )
+        bar.update()
     cal_wall = parse_instant(calibration_end, "calibration_end", datetime_format, bought.timezone)
     cal_end = period_start(np.array([cal_wall]), bought.grain)[0]
     end = bought.observation_end

@@ -79,7 +79,10 @@ def rfm_segments(customers: pd.DataFrame, *, monetary: str = "historical_value")
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> seg = ck.rfm_segments(rfm)
     >>> list(seg.columns)
     ['r_score', 'f_score', 'm_score', 'rfm_score', 'segment']

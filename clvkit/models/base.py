@@ -24,11 +24,18 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from clvkit._progress import check_progress, progress_bar
 from clvkit._time import check_time_unit
-from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError, UnitError
+from clvkit.errors import InputError, ModelFileError, NotFittedError, UncertaintyError
 from clvkit.models import persistence, uncertainty
 from clvkit.models._optimize import FitDiagnostics, FitResult
-from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+from clvkit.models.inputs import (
+    RFMInput,
+    check_model_unit,
+    read_rfm,
+    read_weights,
+    resolve_fit_unit,
+)
 
 __all__ = ["BaseModel", "FitDiagnostics", "check_is_fitted", "clone"]
 
@@ -37,6 +44,15 @@ def clone(model: Any) -> Any:
     """A new unfitted model with the same hyper-parameters (deep-copied), as scikit-learn's.
 
     Works for any object with ``get_params``; the fitted state is never copied.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> fitted = ck.BetaGeo(penalizer=0.01).fit(rfm)
+    >>> fresh = ck.models.clone(fitted)
+    >>> fresh.get_params()["penalizer"], fresh.is_fitted
+    (0.01, False)
     """
     if not hasattr(model, "get_params"):
         raise InputError(f"Cannot clone {model!r}: it is not a clvkit model.")
@@ -51,6 +67,14 @@ def check_is_fitted(model: Any) -> None:
     """Raise :class:`~clvkit.errors.NotFittedError` unless ``model`` has its parameters.
 
     ``model`` is a clvkit model or anything holding one (a ``CLVModel``).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> ck.models.check_is_fitted(ck.BetaGeo())
+    Traceback (most recent call last):
+        ...
+    clvkit.errors.NotFittedError: This BetaGeo is not fitted yet; call fit(...) ...
     """
     check = getattr(model, "_check_fitted", None)
     if check is None:
@@ -73,10 +97,25 @@ class BaseModel:
         Convergence tolerance on the gradient of the mean objective (log-parameters).
     max_iter : int, default 200
         Iteration budget of each optimiser tried.
+
+    Examples
+    --------
+    Every model shares this machinery: hyper-parameters, the fitted state, standard
+    errors, intervals, the bootstrap and model files.
+
+    >>> import clvkit as ck
+    >>> rfm = ck.datasets.simulate_rfm(1000, seed=1)
+    >>> gg = ck.GammaGamma().fit(rfm)
+    >>> isinstance(gg, ck.models.BaseModel), list(gg.params_.index)
+    (True, ['p', 'q', 'v'])
+    >>> gg.summary().columns.tolist()
+    ['estimate', 'std_error', 'lower', 'upper']
     """
 
     #: the model's parameters, in the order of its kernel; set by every concrete model
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: whether its data are durations in a time unit (a spend model's are not)
+    measures_time: ClassVar[bool] = True
 
     params_: pd.Series
     log_likelihood_: float
@@ -114,11 +153,25 @@ class BaseModel:
         ]
 
     def get_params(self) -> dict[str, Any]:
-        """The constructor's hyper-parameters by name, read from its signature."""
+        """The constructor's hyper-parameters by name, read from its signature.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.BetaGeo(penalizer=0.01).get_params()
+        {'penalizer': 0.01, 'initial_params': None, 'tol': 1e-10, 'max_iter': 200}
+        """
         return {name: getattr(self, name) for name in self._hyperparameter_names()}
 
     def set_params(self, **params: Any) -> Self:
-        """Set hyper-parameters by name (checked at the next ``fit``); returns ``self``."""
+        """Set hyper-parameters by name (checked at the next ``fit``); returns ``self``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.GammaGamma().set_params(q_constraint=True).q_constraint
+        True
+        """
         valid = self._hyperparameter_names()
         for name, value in params.items():
             if name not in valid:
@@ -252,33 +305,29 @@ class BaseModel:
 
     @property
     def is_fitted(self) -> bool:
-        """Whether the model has parameters (fitted, loaded or built from parameters)."""
+        """Whether the model has parameters (fitted, loaded or built from parameters).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> ck.BetaGeo().is_fitted, bg.is_fitted
+        (False, True)
+        """
         return hasattr(self, "params_")
 
-    def _check_unit(self, rfm: RFMInput) -> None:
-        """Refuse prediction input recorded in another time unit than the model's."""
-        if (
-            rfm.time_unit is not None
-            and self.time_unit_ is not None
-            and (rfm.time_unit != self.time_unit_)
-        ):
-            raise UnitError(
-                f"The customers frame is in time unit {rfm.time_unit!r} but the "
-                f"{type(self).__name__} was fitted in {self.time_unit_!r}; rebuild the frame "
-                f"with rfm_summary(..., time_unit={self.time_unit_!r}). Nothing is rescaled "
-                "silently."
-            )
+    def _check_unit(self, rfm: RFMInput, caller: str | None = None) -> None:
+        """Refuse customers in another time unit than the model's, or a frame whose unit
+        cannot be established (see :func:`clvkit.models.inputs.check_model_unit`)."""
+        name = type(self).__name__
+        check_model_unit(rfm, self.time_unit_, name, caller or name)
 
     @staticmethod
-    def _resolve_unit(rfm: RFMInput, time_unit: str | None) -> str | None:
-        if time_unit is not None:
-            check_time_unit(time_unit)
-            if rfm.time_unit is not None and rfm.time_unit != time_unit:
-                raise UnitError(
-                    f"time_unit={time_unit!r} contradicts the customers frame, which "
-                    f"rfm_summary built in {rfm.time_unit!r}."
-                )
-            return time_unit
+    def _resolve_unit(rfm: RFMInput, caller: str, *, required: bool = True) -> str | None:
+        """The unit a fit adopts (the stated or recorded one). With ``required``, a frame
+        whose unit cannot be established is refused with how to give one."""
+        if required:
+            return resolve_fit_unit(rfm, caller)
         return rfm.time_unit
 
     # -- uncertainty --------------------------------------------------------------------
@@ -392,6 +441,14 @@ class BaseModel:
         return uncertainty.with_bounds(point, lower, upper, name)
 
     # -- the bootstrap ----------------------------------------------------------------------
+    def _refit(self, customers: pd.DataFrame, weights: np.ndarray, time_unit: str | None) -> Self:
+        """One bootstrap refit on resampled weights (a model may silence what its fit on
+        the full data already said)."""
+        model: Self = self.fit(  # type: ignore[attr-defined]  # every concrete model has fit
+            customers, weights=weights, time_unit=time_unit
+        )
+        return model
+
     def _bootstrap_columns(self) -> tuple[str, ...]:
         """The per-customer columns :meth:`fit` reads, which the bootstrap resamples."""
         raise NotImplementedError  # pragma: no cover - every concrete model defines it
@@ -404,6 +461,8 @@ class BaseModel:
         weights: object = None,
         random_state: object = None,
         n_jobs: int = 1,
+        time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Parameters refitted on customers resampled with replacement, one row per draw.
 
@@ -431,6 +490,12 @@ class BaseModel:
         n_jobs : int, default 1
             Threads refitting in parallel (-1: one per core); the fits spend their time
             in numpy, which runs outside Python's lock on large cohorts.
+        time_unit : str, optional
+            The unit of ``recency`` and ``T`` when the frame does not record it (as in
+            :meth:`fit`); checked against the model's.
+        progress : bool or None, default None
+            A bar counting the refits: ``None`` on a terminal or in a notebook only,
+            ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -455,15 +520,14 @@ class BaseModel:
             None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         self._check_hyperparameters()
         columns = self._bootstrap_columns()
-        rfm = read_rfm(
-            customers,
-            {},
-            need=columns,
-            caller=caller,
-            positive_monetary="monetary_value" in columns,
-        )
+        rfm = read_rfm(customers, {}, need=columns, caller=caller, time_unit=time_unit)
+        if self.measures_time and self.is_fitted:
+            self._check_unit(rfm, caller)
+        elif self.measures_time:
+            resolve_fit_unit(rfm, caller)
         w = read_weights(weights, rfm.n, rfm.index)
         rows, row_weights = uncertainty.distinct_rows([rfm[c] for c in columns], w)
         unit = rfm.time_unit if rfm.time_unit is not None else getattr(self, "time_unit_", None)
@@ -472,20 +536,24 @@ class BaseModel:
         if self.is_fitted:
             template.set_params(initial_params=self.params_.to_dict())
 
-        def refit(resampled: np.ndarray) -> np.ndarray | None:
-            return uncertainty.try_refit(
-                lambda: clone(template).fit(frame, weights=resampled, time_unit=unit)
-            )
+        with progress_bar(show, total=int(n_draws), desc=caller, unit="fit", exclusive=True) as bar:
 
-        return uncertainty.bootstrap_draws(
-            refit,
-            row_weights,
-            n_draws=int(n_draws),
-            random_state=random_state,
-            n_jobs=jobs,
-            columns=pd.Index(list(self.param_names)),
-            caller=caller,
-        )
+            def refit(resampled: np.ndarray) -> np.ndarray | None:
+                params = uncertainty.try_refit(
+                    lambda: clone(template)._refit(frame, resampled, unit)
+                )
+                bar.update()
+                return params
+
+            return uncertainty.bootstrap_draws(
+                refit,
+                row_weights,
+                n_draws=int(n_draws),
+                random_state=random_state,
+                n_jobs=jobs,
+                columns=pd.Index(list(self.param_names)),
+                caller=caller,
+            )
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """Estimates with standard errors and ``1 - alpha`` confidence intervals.
@@ -547,6 +615,20 @@ class BaseModel:
         ------
         clvkit.errors.ModelFileError
             If the file cannot be read, breaks the schema, or holds another kind of model.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> path = os.path.join(tempfile.mkdtemp(), "bg.json")
+        >>> bg.save(path)
+        >>> ck.BetaGeo.load(path).params_.tolist()
+        [0.243, 4.414, 0.793, 2.426]
+        >>> ck.GammaGamma.load(path)
+        Traceback (most recent call last):
+            ...
+        clvkit.errors.ModelFileError: Model file ... holds a BetaGeo, not a GammaGamma; ...
         """
         model = persistence.load_model(path)
         if not isinstance(model, cls):

@@ -56,12 +56,15 @@ class BetaGeo(PurchaseModel):
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> bg = ck.BetaGeo().fit(rfm)
     >>> bg.params_.round(3).tolist()
     [0.243, 4.414, 0.793, 2.426]
     >>> round(float(bg.expected_purchases(rfm, "39W").sum()), 1)
-    1595.3
+    1653.4
     """
 
     param_names = ("r", "alpha", "a", "b")

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from clvkit._time import DAYS_PER_YEAR, check_time_unit, parse_horizon, unit_length_days
-from clvkit._validation import check_frame, check_rule, numeric_column
+from clvkit._validation import check_discount_rate, check_frame, check_rule, numeric_column
 from clvkit.errors import ClvkitError, InputError, UnitError
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel, clone
@@ -63,22 +63,11 @@ def per_period_rate(discount_rate: object, time_unit: str | None) -> float:
     Raises
     ------
     clvkit.errors.InputError
-        If the rate is not a finite number >= 0.
+        If the rate is not a number in [0, 1] (0.10 for 10 %).
     clvkit.errors.UnitError
         If the rate is > 0 and ``time_unit`` is None (years cannot be converted).
     """
-    if isinstance(discount_rate, bool) or not isinstance(
-        discount_rate, int | float | np.integer | np.floating
-    ):
-        raise InputError(
-            f"The 'discount_rate' argument must be a number. Got {discount_rate!r} instead."
-        )
-    rate = float(discount_rate)
-    if not (math.isfinite(rate) and rate >= 0):
-        raise InputError(
-            "The 'discount_rate' argument must be finite and >= 0 (a yearly rate, 0.10 for "
-            f"10 %). Got {discount_rate!r} instead."
-        )
+    rate = check_discount_rate(discount_rate)
     if rate == 0.0:
         return 0.0
     if time_unit is None:
@@ -95,6 +84,17 @@ class ContractualModel(BaseModel):
 
     Subclasses set ``param_names``, ``kernel`` and ``display_name``; the hyper-parameters
     are those of :class:`clvkit.models.base.BaseModel`.
+
+    Examples
+    --------
+    The shifted-beta-geometric model is the contractual model clvkit ships:
+
+    >>> import clvkit as ck
+    >>> issubclass(ck.ShiftedBetaGeo, ck.models.ContractualModel)
+    True
+    >>> counts = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007), regular
+    >>> ck.ShiftedBetaGeo().fit_survival(counts, time_unit="Y").params_.round(3).tolist()
+    [0.704, 1.182]
     """
 
     #: the kernel module holding the model's formulas
@@ -144,6 +144,16 @@ class ContractualModel(BaseModel):
             customer with tenure 0, a flag other than 0/1), or the data cannot identify
             the parameters (nobody churned, nobody renewed, nobody observed beyond the
             first renewal) and no penalizer is set.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> subscribers = ck.datasets.simulate_subscribers(2000, time_unit="M", seed=1)
+        >>> subscribers[["tenure", "churned"]].dtypes.tolist()
+        [dtype('int64'), dtype('bool')]
+        >>> sbg = ck.ShiftedBetaGeo().fit(subscribers)
+        >>> sbg.params_.round(3).tolist(), sbg.time_unit_
+        ([0.683, 3.971], 'M')
         """
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
@@ -403,6 +413,13 @@ class ContractualModel(BaseModel):
         Returns
         -------
         float, array or Series, as for :meth:`survival`.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> sbg = ck.ShiftedBetaGeo.from_params(gamma=0.704, delta=1.182, time_unit="Y")
+        >>> sbg.retention_rate([1, 2, 3]).round(3).tolist()  # rises as churn-prone customers leave
+        [0.627, 0.756, 0.819]
         """
         params = self._check_fitted()
         values, wrap = self._whole(t, "t", minimum=1)
@@ -419,6 +436,13 @@ class ContractualModel(BaseModel):
         Returns
         -------
         float, array or Series, as for :meth:`survival`.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> sbg = ck.ShiftedBetaGeo.from_params(gamma=0.704, delta=1.182, time_unit="Y")
+        >>> sbg.churn_probability([1, 2, 3]).round(3).tolist()
+        [0.373, 0.153, 0.086]
         """
         params = self._check_fitted()
         values, wrap = self._whole(t, "t", minimum=1)
@@ -438,6 +462,13 @@ class ContractualModel(BaseModel):
         Returns
         -------
         float, array or Series, shaped like ``periods_survived``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> sbg = ck.ShiftedBetaGeo.from_params(gamma=0.704, delta=1.182, time_unit="Y")
+        >>> round(sbg.conditional_survival(3, 2), 3)  # survived 3 periods: still here after 2 more
+        0.754
         """
         params = self._check_fitted()
         n, wrap = self._whole(periods_survived, "periods_survived")
@@ -453,6 +484,15 @@ class ContractualModel(BaseModel):
         ``gamma <= 1``, where enough customers almost never leave that the mean diverges
         (the median, the horizon-limited :meth:`expected_renewals` and the discounted
         :meth:`derl` stay finite).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> sbg = ck.ShiftedBetaGeo.from_params(gamma=0.704, delta=1.182, time_unit="Y")
+        >>> sbg.expected_lifetime()  # gamma <= 1: the mean lifetime diverges
+        inf
+        >>> round(ck.ShiftedBetaGeo.from_params(gamma=2.0, delta=3.0).expected_lifetime(), 3)
+        4.0
         """
         params = self._check_fitted()
         return float(self.kernel.expected_lifetime(params))
@@ -492,7 +532,15 @@ class ContractualModel(BaseModel):
 
     def renewals_in(self, horizon: object) -> int | None:
         """The number of renewals a horizon holds: ``ceil(H)`` for ``H`` periods (the next
-        renewal is the first), None for ``"all"``."""
+        renewal is the first), None for ``"all"``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> sbg = ck.ShiftedBetaGeo.from_params(gamma=0.704, delta=1.182, time_unit="Y")
+        >>> sbg.renewals_in("5Y"), sbg.renewals_in(5), sbg.renewals_in("all")
+        (5, 5, None)
+        """
         self._check_fitted()
         if isinstance(horizon, str) and horizon.strip().lower() == "all":
             return None
@@ -530,6 +578,15 @@ class ContractualModel(BaseModel):
         Returns
         -------
         float, array or Series, shaped like ``periods_survived``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> sbg = ck.ShiftedBetaGeo.from_params(gamma=0.704, delta=1.182, time_unit="Y")
+        >>> round(sbg.expected_renewals(3, 5), 3)  # renewals in the next 5 periods
+        3.469
+        >>> round(sbg.expected_renewals(3, 5, discount_rate=0.1), 3)
+        2.95
         """
         params = self._check_fitted()
         n, wrap = self._whole(periods_survived, "periods_survived")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Self
@@ -9,7 +10,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
-from clvkit.errors import InputError
+from clvkit.errors import DataWarning, InputError
 from clvkit.models._kernels import gammagamma
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel
@@ -22,7 +23,7 @@ from clvkit.models.uncertainty import (
     with_bounds,
 )
 
-__all__ = ["GammaGamma"]
+__all__ = ["GammaGamma", "spend_frequency"]
 
 ArrayLike = object
 
@@ -32,7 +33,17 @@ class GammaGamma(BaseModel):
 
     Fitted on repeat buyers only (``frequency > 0``): rows with ``frequency == 0`` carry
     no spend information and are ignored by :meth:`fit`. ``monetary_value`` is the mean
-    value of a customer's repeat purchases, as :func:`clvkit.rfm_summary` computes it.
+    value of a customer's repeat purchases, as :func:`clvkit.rfm_summary` computes it
+    (0 for a customer without a repeat purchase).
+
+    **Repeat purchases worth nothing.** The model describes positive spend, so a repeat
+    buyer whose ``monetary_value`` is 0 (repeat purchases of value 0: returns netted
+    out, free items) has no likelihood under it. :meth:`fit` leaves such customers out
+    and says how many with a :class:`~clvkit.errors.DataWarning`; :meth:`expected_spend`
+    (and so :meth:`clvkit.CLVModel.predict_clv`) gives them the population mean spend
+    ``p v / (q - 1)``, as to a customer without a repeat purchase: their zero-value
+    purchases tell nothing about what a paid purchase is worth. Their purchases still
+    count for the purchase model.
 
     Parameters
     ----------
@@ -62,15 +73,19 @@ class GammaGamma(BaseModel):
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> gg = ck.GammaGamma().fit(rfm)
     >>> gg.params_.round(2).tolist()
     [6.25, 3.74, 15.44]
     >>> round(gg.mean_spend(), 2)
-    35.08
+    35.17
     """
 
     param_names = ("p", "q", "v")
+    measures_time = False
 
     def __init__(
         self,
@@ -114,6 +129,10 @@ class GammaGamma(BaseModel):
     ) -> Self:
         """Maximum-likelihood fit on the repeat buyers' ``(frequency, monetary_value)``.
 
+        Customers without a repeat purchase are ignored; repeat buyers whose
+        ``monetary_value`` is 0 are left out with a :class:`~clvkit.errors.DataWarning`
+        (see the class notes).
+
         Parameters
         ----------
         customers : DataFrame, optional
@@ -124,31 +143,68 @@ class GammaGamma(BaseModel):
         weights : array-like of shape (n,), optional
             Number of customers each row stands for.
         time_unit : str, optional
-            Recorded for consistency with the purchase model; spend has no time unit.
+            Recorded for consistency with the purchase model; spend has no time unit, so
+            a frame need not record one. A unit contradicting the frame's is refused.
 
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(2000, seed=1)
+        >>> gg = ck.GammaGamma().fit(rfm)
+        >>> list(gg.params_.index), gg.n_customers_ == float((rfm["frequency"] > 0).sum())
+        (['p', 'q', 'v'], True)
         """
+        return self._fit(customers, frequency, monetary_value, weights, time_unit, warn=True)
+
+    def _refit(self, customers: pd.DataFrame, weights: np.ndarray, time_unit: str | None) -> Self:
+        # a bootstrap refit: the fit on the full data already warned about what it left out
+        return self._fit(customers, None, None, weights, time_unit, warn=False)
+
+    def _fit(
+        self,
+        customers: pd.DataFrame | None,
+        frequency: ArrayLike,
+        monetary_value: ArrayLike,
+        weights: ArrayLike,
+        time_unit: str | None,
+        *,
+        warn: bool,
+    ) -> Self:
         self._check_hyperparameters()
+        if customers is not None and not isinstance(customers, pd.DataFrame):  # engines
+            from clvkit.engines.fitting import fit_input  # distinct rows with counts
+
+            customers, weights, time_unit = fit_input(
+                customers, ("frequency", "monetary_value"), weights, time_unit, "GammaGamma.fit"
+            )
         rfm = read_rfm(
             customers,
             {"frequency": frequency, "monetary_value": monetary_value},
             need=("frequency", "monetary_value"),
             caller="GammaGamma.fit",
-            positive_monetary=True,
+            time_unit=time_unit,
         )
         # no weights: None, so the kernel neither reads nor checks a vector of ones
         w = None if weights is None else read_weights(weights, rfm.n, rfm.index)
-        unit = self._resolve_unit(rfm, time_unit)
+        unit = self._resolve_unit(rfm, "GammaGamma.fit", required=False)
         x, m = rfm["frequency"], rfm["monetary_value"]
         repeat = x > 0 if w is None else (x > 0) & (w > 0)
+        zero = repeat & (m == 0)
+        if zero.any():
+            if warn:
+                _warn_zero_spend(zero, int(np.count_nonzero(repeat)), rfm.index)
+            repeat &= ~zero
         n_repeat = int(np.count_nonzero(repeat))
         if n_repeat < 2:
             raise InputError(
-                f"GammaGamma.fit needs at least 2 repeat buyers (frequency > 0 with a "
-                f"positive weight); got {n_repeat} of {rfm.n} customers. Spend per purchase "
-                "cannot be estimated from first purchases alone."
+                f"GammaGamma.fit needs at least 2 repeat buyers with a positive spend "
+                f"(frequency > 0 and monetary_value > 0, with a positive weight); got "
+                f"{n_repeat} of {rfm.n} customers. Spend per purchase cannot be estimated "
+                "from first purchases alone."
             )
         if n_repeat < x.size:
             x, m = x[repeat], m[repeat]
@@ -218,7 +274,16 @@ class GammaGamma(BaseModel):
         Returns
         -------
         float
-            ``sum_i w_i log L(params | x_i, m_i)`` over the repeat buyers.
+            ``sum_i w_i log L(params | x_i, m_i)`` over the repeat buyers whose spend is
+            positive (those :meth:`fit` uses).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(2000, seed=1)
+        >>> gg = ck.GammaGamma().fit(rfm)
+        >>> bool(abs(gg.log_likelihood(rfm) - gg.log_likelihood_) < 1e-6)
+        True
         """
         caller = "GammaGamma.log_likelihood"
         rfm = read_rfm(
@@ -226,7 +291,6 @@ class GammaGamma(BaseModel):
             {"frequency": frequency, "monetary_value": monetary_value},
             need=("frequency", "monetary_value"),
             caller=caller,
-            positive_monetary=True,
         )
         if params is None:
             values = self._check_fitted()
@@ -234,7 +298,7 @@ class GammaGamma(BaseModel):
             values = np.array(self._check_params(params, f"{caller}(params=...)"))
         w = read_weights(weights, rfm.n, rfm.index)
         x, m = rfm["frequency"], rfm["monetary_value"]
-        repeat = (x > 0) & (w > 0)
+        repeat = (x > 0) & (m > 0) & (w > 0)
         if not repeat.any():
             return 0.0
         data = gammagamma.prepare(x[repeat], m[repeat], w[repeat])
@@ -260,7 +324,8 @@ class GammaGamma(BaseModel):
 
         Fader & Hardie (2013), eq. 5: a credibility-weighted mean of the population mean
         ``p v / (q - 1)`` and the customer's own mean. Customers without a repeat purchase
-        get the population mean.
+        get the population mean, and so do repeat buyers whose ``monetary_value`` is 0
+        (see the class notes).
 
         Parameters
         ----------
@@ -286,6 +351,17 @@ class GammaGamma(BaseModel):
         -------
         Series indexed like ``customers``, or (n,) array for array input; with
         ``interval``, a DataFrame with the bounds beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+        >>> spend = gg.expected_spend(frequency=[0, 1, 10], monetary_value=[0, 50.0, 50.0])
+        >>> spend.round(2).tolist()
+        [35.22, 45.49, 49.38]
+
+        The more repeat purchases, the closer to the customer's own mean; without one (or with
+        repeat purchases worth nothing), the population mean.
         """
         caller = "GammaGamma.expected_spend"
         options = interval_options(
@@ -302,15 +378,15 @@ class GammaGamma(BaseModel):
             {"frequency": frequency, "monetary_value": monetary_value},
             need=("frequency", "monetary_value"),
             caller=caller,
-            positive_monetary=True,
         )
-        x, m = rfm["frequency"], rfm["monetary_value"]
+        x, m = spend_frequency(rfm["frequency"], rfm["monetary_value"]), rfm["monetary_value"]
         q = float(params[1])
         if q <= 1 and np.any(x == 0):
             raise InputError(
                 f"The fitted q = {q:.4g} is <= 1, so the population mean spend p*v/(q-1) "
                 f"is infinite; {int(np.count_nonzero(x == 0))} customers without a repeat "
-                "purchase have no finite expected spend. Use a penalizer or more data."
+                "purchase of positive value have no finite expected spend. Use a penalizer "
+                "or more data."
             )
         values = gammagamma.expected_spend(params, x, m)
         point = rfm.wrap(values, "expected_spend")
@@ -347,6 +423,51 @@ class GammaGamma(BaseModel):
             )
 
     def mean_spend(self) -> float:
-        """Population mean value of a purchase, ``p v / (q - 1)`` (infinite if q <= 1)."""
+        """Population mean value of a purchase, ``p v / (q - 1)`` (infinite if q <= 1).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> round(ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44).mean_spend(), 2)
+        35.22
+        """
         p, q, v = self._check_fitted()
         return float(p * v / (q - 1.0)) if q > 1 else float("inf")
+
+
+def spend_frequency(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The repeat purchases that inform the spend: ``x``, but 0 where ``m`` is 0.
+
+    A repeat buyer whose purchases were all worth nothing is scored like a customer
+    without a repeat purchase (the population mean spend). ``x`` itself (no copy) when
+    every repeat buyer spent something.
+    """
+    zero = (m == 0) & (x > 0)
+    return np.where(zero, 0.0, x) if zero.any() else x
+
+
+def _warn_zero_spend(zero: np.ndarray, n_repeat: int, ids: pd.Index | None) -> None:
+    n = int(np.count_nonzero(zero))
+    rows = np.flatnonzero(zero)[:3]
+    shown = (
+        f"customer ids: {', '.join(repr(_plain(ids[int(r)])) for r in rows)}"
+        if ids is not None
+        else f"row positions: {', '.join(str(int(r)) for r in rows)}"
+    )
+    more = ", ..." if n > rows.size else ""
+    warnings.warn(
+        f"GammaGamma.fit left out {n} of {n_repeat} repeat buyers whose monetary_value is "
+        f"0 ({shown}{more}): their repeat purchases were worth nothing (returns netted "
+        "out, free items), and the Gamma-Gamma model describes positive spend. It fitted "
+        f"on the other {n_repeat - n}; expected_spend and predict_clv give these customers "
+        "the population mean spend p v / (q - 1), as to customers without a repeat "
+        "purchase, and their purchases still count for the purchase model. To silence "
+        "this warning, set their monetary_value from paid purchases, or filter "
+        "clvkit.errors.DataWarning.",
+        DataWarning,
+        stacklevel=4,
+    )
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value

@@ -9,14 +9,14 @@ validated (so a caller that asks a model several questions about the same custom
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from clvkit._time import check_time_unit
+from clvkit._time import check_time_unit, unit_name
 from clvkit._validation import (
     check_columns,
     check_frame,
@@ -24,11 +24,17 @@ from clvkit._validation import (
     check_rule,
     numeric_column,
 )
-from clvkit.errors import InputError
+from clvkit.errors import InputError, UnitError
 from clvkit.models._kernels.chunks import chunk_starts, for_chunks
 from clvkit.models._kernels.compress import distinct_pairs
 
-__all__ = ["RFMInput", "read_rfm", "read_weights"]
+__all__ = ["RFMInput", "check_model_unit", "read_rfm", "read_weights", "resolve_fit_unit"]
+
+#: where a frame's time unit goes missing; said in every message about a missing unit
+UNIT_LOST_BY = (
+    "rfm_summary records it in frame.attrs['time_unit'], which a CSV or Parquet round "
+    "trip, merge, concat or groupby().apply can lose"
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,11 @@ class RFMInput:
 
     index: pd.Index | None  # the frame's index (customer ids), None for bare arrays
     arrays: dict[str, np.ndarray]  # float64 (n,) per requested column
-    time_unit: str | None  # the unit recorded by rfm_summary in frame.attrs, if any
+    time_unit: str | None  # the unit given as time_unit= or recorded in frame.attrs, if any
     is_distinct: bool = False  # every row differs from every other (see distinct_pairs)
+    #: a frame whose time unit could not be established (no attrs, no time_unit=);
+    #: bare arrays are in the model's unit by definition and never unit_unknown
+    unit_unknown: bool = False
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
@@ -59,9 +68,7 @@ class RFMInput:
 
     def subset(self, names: Sequence[str]) -> RFMInput:
         """The same customers with only the columns ``names``."""
-        return RFMInput(
-            self.index, {k: self.arrays[k] for k in names}, self.time_unit, self.is_distinct
-        )
+        return replace(self, arrays={k: self.arrays[k] for k in names})
 
     def distinct_pairs(self, first: str, second: str) -> tuple[RFMInput, np.ndarray]:
         """The distinct ``(first, second)`` rows (no index) and each row's position among them.
@@ -70,13 +77,11 @@ class RFMInput:
         alive depends on ``frequency`` and ``T``) are computed once per distinct pair.
         """
         u, v, inverse = distinct_pairs(self.arrays[first], self.arrays[second])
-        return RFMInput(None, {first: u, second: v}, self.time_unit, True), inverse
+        return replace(self, index=None, arrays={first: u, second: v}, is_distinct=True), inverse
 
     def take(self, rows: slice) -> RFMInput:
         """A block of rows (no index), e.g. to bound the memory of a computation."""
-        return RFMInput(
-            None, {k: v[rows] for k, v in self.arrays.items()}, self.time_unit, self.is_distinct
-        )
+        return replace(self, index=None, arrays={k: v[rows] for k, v in self.arrays.items()})
 
 
 def read_rfm(
@@ -86,6 +91,10 @@ def read_rfm(
     need: Sequence[str],
     caller: str,
     positive_monetary: bool = False,
+    time_unit: str | None = None,
+    ids: Sequence[Any] | pd.Index | None = None,
+    kind: str | None = None,
+    allow_empty: bool = False,
 ) -> RFMInput:
     """Validate RFM input given as a frame or as keyword arrays.
 
@@ -96,22 +105,44 @@ def read_rfm(
     arrays : dict
         Keyword arrays by column name (``None`` where not given).
     need : sequence of str
-        Columns required, among ``frequency``, ``recency``, ``T``, ``monetary_value``.
+        Columns required, among ``frequency``, ``recency``, ``T``, ``monetary_value``,
+        ``historical_value``.
     caller : str
         Used in messages, e.g. ``"BetaGeo.fit"``.
     positive_monetary : bool
-        Require ``monetary_value > 0`` where ``frequency > 0`` (the Gamma-Gamma rule).
+        Require ``monetary_value > 0`` where ``frequency > 0``.
+    time_unit : str, optional
+        The unit of ``recency`` and ``T`` as the caller states it; checked against the
+        frame's ``attrs["time_unit"]`` (a contradiction raises :class:`UnitError`). A
+        frame with neither is marked ``unit_unknown``, which models with a unit refuse.
+    ids : sequence, optional
+        Customer ids of the keyword arrays (a service's ``customer_id`` fields), named in
+        messages instead of row positions.
+    kind : str, optional
+        How messages call a column: ``"Column"`` for a frame, ``"Argument"`` for keyword
+        arrays by default (a service says ``"Field"``).
+    allow_empty : bool, default False
+        Accept a frame without rows (the good rows of a batch that has none).
     """
     given = {k: v for k, v in arrays.items() if v is not None}
+    stated = None if time_unit is None else check_time_unit(time_unit)
     if isinstance(customers, RFMInput):
         if given:
             raise InputError(f"{caller} takes validated customers or keyword arrays, not both.")
         missing = [name for name in need if name not in customers.arrays]
         if missing:
             raise InputError(f"{caller} needs the columns {list(need)}; missing {missing}.")
-        return customers.subset(need)
+        out = customers.subset(need)
+        if stated is not None:
+            if out.time_unit is not None and out.time_unit != stated:
+                raise UnitError(
+                    f"{caller}: time_unit={stated!r} contradicts the customers, which are "
+                    f"in {out.time_unit!r}."
+                )
+            out = replace(out, time_unit=stated, unit_unknown=False)
+        return out
     index: pd.Index | None
-    time_unit = None
+    unit_unknown = False
     if customers is not None:
         if given:
             raise InputError(
@@ -120,14 +151,23 @@ def read_rfm(
             )
         frame = check_frame(customers, "customers")
         check_columns(frame, need, "customers")
-        check_not_empty(len(frame), "customers")
+        if not allow_empty:
+            check_not_empty(len(frame), "customers")
         index = frame.index
         if index.has_duplicates:
             dup = np.asarray(index.duplicated(keep=False))
             check_rule(dup, "The customers frame index (customer ids)", "must be unique", index)
         columns = {name: numeric_column(frame[name], f"Column {name!r}", index) for name in need}
-        unit = frame.attrs.get("time_unit")
-        time_unit = check_time_unit(unit, "customers.attrs['time_unit']") if unit else None
+        recorded = frame_unit(frame)
+        if stated is not None and recorded is not None and stated != recorded:
+            raise UnitError(
+                f"{caller}: time_unit={stated!r} contradicts the customers frame, whose "
+                f"attrs['time_unit'] records {recorded!r} (rfm_summary built it in "
+                f"{unit_name(recorded, plural=True)}). Nothing is rescaled silently."
+            )
+        unit = stated if stated is not None else recorded
+        unit_unknown = unit is None
+        rows: Sequence[Any] | pd.Index | None = index
     else:
         missing = [name for name in need if name not in given]
         if missing:
@@ -136,92 +176,139 @@ def read_rfm(
                 f"missing {missing}."
             )
         index = None
-        columns = {name: numeric_column(given[name], f"Argument {name!r}") for name in need}
+        rows = ids
+        word = kind or "Argument"
+        columns = {name: numeric_column(given[name], f"{word} {name!r}", ids) for name in need}
         lengths = {name: a.size for name, a in columns.items()}
         if len(set(lengths.values())) > 1:
             raise InputError(f"{caller}: the arrays must have one length; got {lengths}.")
         check_not_empty(next(iter(lengths.values())), "frequency")
-    _check_rfm_rules(
-        columns, index, "Column" if customers is not None else "Argument", positive_monetary
-    )
-    return RFMInput(index=index, arrays=columns, time_unit=time_unit)
+        unit = stated
+    kind = kind or ("Column" if customers is not None else "Argument")
+    if not _rules_hold(columns, positive_monetary):
+        for bad, name, rule in rfm_rules(columns, positive_monetary):
+            check_rule(bad, f"{kind} {name!r}", rule, rows)
+    return RFMInput(index=index, arrays=columns, time_unit=unit, unit_unknown=unit_unknown)
+
+
+def frame_unit(frame: pd.DataFrame) -> str | None:
+    """The time unit a frame records in ``attrs["time_unit"]`` (checked), or None."""
+    unit = frame.attrs.get("time_unit")
+    return check_time_unit(unit, "customers.attrs['time_unit']") if unit else None
 
 
 def _rules_hold(c: dict[str, np.ndarray], positive_monetary: bool) -> bool:
-    """Whether every rule of :func:`_check_rfm_rules` holds, checked chunk by chunk.
+    """Whether every rule of :func:`rfm_rules` holds, checked chunk by chunk.
 
-    All rules are evaluated on one chunk of every column while it is in cache, on
-    threads, without full-length masks; only when one fails does
-    :func:`_check_rfm_rules` build the masks that name the rows.
+    The rules run on one cache-sized chunk of every column at a time, on threads, so no
+    full-length mask is built; only when one fails are the full masks that name the rows
+    built.
     """
-    x, t_x, T, m = (c.get(name) for name in ("frequency", "recency", "T", "monetary_value"))
     n = next(iter(c.values())).size
     ok = np.ones(len(chunk_starts(n)), dtype=bool)
 
     def one(i: int, start: int, stop: int) -> None:
-        s = slice(start, stop)
-        good = True
-        if x is not None:
-            xs = x[s]
-            good = bool((xs >= 0).all()) and np.array_equal(np.floor(xs), xs)
-        if good and T is not None:
-            good = bool((T[s] >= 0).all())
-        if good and t_x is not None:
-            ts = t_x[s]
-            good = bool((ts >= 0).all())
-            if good and T is not None:
-                good = bool((ts <= T[s]).all())
-            if good and x is not None:
-                good = bool(((x[s] != 0) | (ts == 0)).all())
-        if good and m is not None:
-            ms = m[s]
-            good = bool((ms >= 0).all())
-            if good and positive_monetary and x is not None:
-                good = bool(((x[s] <= 0) | (ms > 0)).all())
-        ok[i] = good
+        piece = {name: values[start:stop] for name, values in c.items()}
+        ok[i] = not any(bool(bad.any()) for bad, _, _ in rfm_rules(piece, positive_monetary))
 
     for_chunks(one, n)
     return bool(ok.all())
 
 
-def _check_rfm_rules(
-    c: dict[str, np.ndarray],
-    ids: pd.Index | None,
-    kind: str,
-    positive_monetary: bool,
-) -> None:
-    if _rules_hold(c, positive_monetary):
-        return
+def rfm_rules(
+    c: dict[str, np.ndarray], positive_monetary: bool = False
+) -> Iterator[tuple[np.ndarray, str, str]]:
+    """Each rule of the per-customer columns in ``c``: ``(rows breaking it, column, rule)``.
 
-    def check(bad: np.ndarray, name: str, rule: str) -> None:
-        check_rule(bad, f"{kind} {name!r}", rule, ids)
-
-    if "frequency" in c:
-        x = c["frequency"]
-        check(x < 0, "frequency", "must be >= 0 (number of repeat purchases)")
-        check(x != np.floor(x), "frequency", "must be a whole number (repeat purchases)")
+    Rules are yielded in the order they are checked, so a row's first broken rule is the
+    one a one-row call would report. Each mask is computed when the rule is reached.
+    """
+    x = c.get("frequency")
+    if x is not None:
+        yield x < 0, "frequency", "must be >= 0 (number of repeat purchases)"
+        yield x != np.floor(x), "frequency", "must be a whole number (repeat purchases)"
     if "T" in c:
-        check(c["T"] < 0, "T", "must be >= 0")
+        yield c["T"] < 0, "T", "must be >= 0"
     if "recency" in c:
         t_x = c["recency"]
-        check(t_x < 0, "recency", "must be >= 0")
+        yield t_x < 0, "recency", "must be >= 0"
         if "T" in c:
-            check(t_x > c["T"], "recency", "must be <= column 'T' (last purchase after the end)")
-        if "frequency" in c:
-            check(
-                (c["frequency"] == 0) & (t_x != 0),
+            yield t_x > c["T"], "recency", "must be <= column 'T' (last purchase after the end)"
+        if x is not None:
+            yield (
+                (x == 0) & (t_x != 0),
                 "recency",
                 "must be 0 where 'frequency' is 0 (no repeat purchase)",
             )
     if "monetary_value" in c:
         m = c["monetary_value"]
-        check(m < 0, "monetary_value", "must be >= 0")
-        if positive_monetary and "frequency" in c:
-            check(
-                (c["frequency"] > 0) & (m <= 0),
+        yield m < 0, "monetary_value", "must be >= 0"
+        if x is not None:
+            yield (
+                (x == 0) & (m != 0),
                 "monetary_value",
-                "must be > 0 for repeat buyers (frequency > 0) in the Gamma-Gamma model",
+                "must be 0 where 'frequency' is 0 (the mean of the repeat purchases; a "
+                "one-time buyer has none)",
             )
+            if positive_monetary:
+                yield (
+                    (x > 0) & (m <= 0),
+                    "monetary_value",
+                    "must be > 0 for repeat buyers (frequency > 0)",
+                )
+    if "historical_value" in c:
+        yield (
+            c["historical_value"] < 0,
+            "historical_value",
+            "must be >= 0 (the value of the purchases made so far)",
+        )
+
+
+def missing_unit_error(caller: str, owner: str, model_unit: str, *, fit: bool = False) -> UnitError:
+    """The error for a frame whose time unit cannot be established."""
+    named = unit_name(model_unit, plural=True)
+    if fit:
+        how = (
+            f"pass the unit its recency and T are in, e.g. {caller}(customers, "
+            f"time_unit={model_unit!r}) for {named}, or fit on the frame rfm_summary returns"
+        )
+    else:
+        how = (
+            f"the {owner} was fitted in {model_unit!r} ({named}): pass "
+            f"time_unit={model_unit!r} if the frame is in {named} (or set "
+            f"customers.attrs['time_unit']), or rebuild it with rfm_summary(..., "
+            f"time_unit={model_unit!r})"
+        )
+    return UnitError(
+        f"{caller}: the customers frame records no time unit, so its recency and T could "
+        f"be in days or in weeks ({UNIT_LOST_BY}); {how}. Nothing is rescaled silently."
+    )
+
+
+def check_model_unit(rfm: RFMInput, model_unit: str | None, owner: str, caller: str) -> None:
+    """Refuse customers in another time unit than the model's, or in an unknown one.
+
+    Keyword arrays (bare numbers) are in the model's unit by definition; a frame must
+    record its unit (``attrs["time_unit"]``) or be given one (``time_unit=``) whenever
+    the model has one.
+    """
+    if model_unit is None:
+        return
+    if rfm.unit_unknown:
+        raise missing_unit_error(caller, owner, model_unit)
+    if rfm.time_unit is not None and rfm.time_unit != model_unit:
+        raise UnitError(
+            f"{caller}: the customers are in time unit {rfm.time_unit!r} but the {owner} "
+            f"was fitted in {model_unit!r}; rebuild the frame with rfm_summary(..., "
+            f"time_unit={model_unit!r}). Nothing is rescaled silently."
+        )
+
+
+def resolve_fit_unit(rfm: RFMInput, caller: str) -> str | None:
+    """The unit a fit adopts: the stated or recorded one; refuse a frame without one."""
+    if rfm.unit_unknown:
+        raise missing_unit_error(caller, "", "W", fit=True)
+    return rfm.time_unit
 
 
 def read_weights(weights: object, n: int, ids: Sequence[Any] | pd.Index | None) -> np.ndarray:
@@ -235,3 +322,87 @@ def read_weights(weights: object, n: int, ids: Sequence[Any] | pd.Index | None) 
     if not np.any(w > 0):
         raise InputError("Argument 'weights' must have at least one entry > 0.")
     return w
+
+
+# -- per-row outcomes (errors="mark") ------------------------------------------------------
+def parse_numbers(values: object, subject: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` as float64 with each entry's problem: ``(numbers, problems)``.
+
+    The per-row counterpart of :func:`clvkit._validation.numeric_column`: instead of
+    refusing the whole column, each entry that is not a finite number gets the message
+    that column's rule gives (``problems`` holds ``None`` for good entries), and its
+    number is 0 so that later rules run on the rest.
+    """
+    problems = np.full(n, None, dtype=object)
+    arr: np.ndarray
+    if isinstance(values, pd.Series | pd.Index) and pd.api.types.is_numeric_dtype(values.dtype):
+        if pd.api.types.is_bool_dtype(values.dtype):
+            problems[:] = f"{subject} must hold numbers (integer or float), not booleans"
+            return np.zeros(n), problems
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        items: list[Any]
+        if isinstance(values, pd.Series | pd.Index | np.ndarray | list | tuple):
+            items = list(values)
+        else:
+            items = [values] * n
+        arr = np.asarray(items) if isinstance(values, list | tuple | np.ndarray) else np.array([])
+        if arr.shape != (n,) or arr.dtype.kind not in "iuf":
+            arr = np.zeros(n)
+            for i, v in enumerate(items):
+                if v is None or v is pd.NA:
+                    arr[i] = np.nan
+                elif isinstance(v, bool | np.bool_) or not isinstance(
+                    v, int | float | np.integer | np.floating
+                ):
+                    problems[i] = (
+                        f"{subject} must hold numbers (integer or float); got "
+                        f"{type(v).__name__} {v!r}"
+                    )
+                else:
+                    arr[i] = float(v)
+        else:
+            arr = arr.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        nan, inf = np.isnan(arr), np.isinf(arr)
+    problems[nan & fine(problems)] = f"{subject} must not be missing (NaN)"
+    problems[inf] = f"{subject} must be finite (no inf)"
+    arr = np.where(nan | inf, 0.0, arr)
+    return arr, problems
+
+
+def mark_rfm(
+    columns: dict[str, Any], kind: str, n: int, positive_monetary: bool = False
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Each row's first problem among the per-customer columns (``None`` if it has none),
+    and the columns as float64 (0 where an entry is not a number).
+
+    The rules and their order are those of :func:`read_rfm`, so a row's message is the
+    rule a call with that row alone would report.
+    """
+    problems = np.full(n, None, dtype=object)
+    floats: dict[str, np.ndarray] = {}
+    for name, values in columns.items():
+        floats[name], found = parse_numbers(values, f"{kind} {name!r}", n)
+        first(problems, found)
+    for bad, name, rule in rfm_rules(floats, positive_monetary):
+        first(problems, flagged(bad, f"{kind} {name!r} {rule}"))
+    return floats, problems
+
+
+def flagged(bad: np.ndarray, message: str) -> np.ndarray:
+    """``message`` where ``bad``, None elsewhere (an object array of problems)."""
+    out = np.full(bad.shape, None, dtype=object)
+    out[bad] = message
+    return out
+
+
+def fine(problems: np.ndarray) -> np.ndarray:
+    """The rows without a problem (True where ``problems`` holds None)."""
+    return np.asarray(pd.isna(problems), dtype=bool)
+
+
+def first(problems: np.ndarray, found: np.ndarray) -> None:
+    """Keep each row's first problem: fill ``problems`` where it is None from ``found``."""
+    new = fine(problems) & ~fine(found)
+    problems[new] = found[new]

@@ -42,7 +42,10 @@ class ModifiedBetaGeo(PurchaseModel):
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> mbg = ck.ModifiedBetaGeo().fit(rfm)
     >>> bool(mbg.log_likelihood_ > ck.BetaGeo().fit(rfm).log_likelihood_)
     True
@@ -56,5 +59,14 @@ class ModifiedBetaGeo(PurchaseModel):
 
     def mixing_distributions(self) -> dict[str, MixingDistribution]:
         """Purchase rates ``lambda ~ Gamma(r, alpha)``; drop-out ``p ~ Beta(a, b)`` after
-        every purchase, the first included."""
+        every purchase, the first included.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> mbg = ck.ModifiedBetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426,
+        ...                                      time_unit="W")
+        >>> mbg.mixing_distributions()["dropout"].label
+        'Beta(a=0.793, b=2.43)'
+        """
         return BetaGeo.mixing_distributions(self)  # type: ignore[arg-type]

@@ -53,7 +53,10 @@ class ParetoNBD(PurchaseModel):
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> pnbd = ck.ParetoNBD().fit(rfm)
     >>> round(pnbd.log_likelihood_, 1)
     -9595.0

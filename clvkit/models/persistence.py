@@ -110,7 +110,15 @@ def register_kind(cls: _K) -> _K:
 
 
 def model_kinds() -> list[str]:
-    """The kinds of model a model file may hold, sorted."""
+    """The kinds of model a model file may hold, sorted.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> kinds = ck.models.model_kinds()
+    >>> "BetaGeo" in kinds and "CLVModel" in kinds
+    True
+    """
     return sorted(_KINDS)
 
 

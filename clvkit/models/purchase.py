@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from clvkit._progress import check_progress, progress_bar
 from clvkit._time import parse_horizon
 from clvkit._validation import check_rule
 from clvkit.errors import InputError
@@ -71,6 +72,16 @@ class MixingDistribution:
         Its law across customers, e.g. ``Gamma(r, scale=1/alpha)``.
     label : str
         The law written out, e.g. ``"Gamma(r=0.243, alpha=4.41)"``.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> purchase = bg.mixing_distributions()["purchase"]
+    >>> purchase.symbol, purchase.label
+    ('lambda', 'Gamma(r=0.243, alpha=4.41)')
+    >>> round(float(purchase.distribution.mean()), 4)  # purchases per week
+    0.0551
     """
 
     symbol: str
@@ -104,6 +115,18 @@ class PurchaseModel(PurchaseIntervals):
     :class:`clvkit.models._kernels.protocol.PurchaseKernel`), ``display_name`` and
     :meth:`mixing_distributions`; the hyper-parameters are those of
     :class:`clvkit.models.base.BaseModel`.
+
+    Examples
+    --------
+    Every purchase model answers the same questions with the same methods:
+
+    >>> import clvkit as ck
+    >>> models = [ck.BetaGeo, ck.ModifiedBetaGeo, ck.ParetoNBD]
+    >>> all(issubclass(m, ck.PurchaseModel) for m in models)
+    True
+    >>> rfm = ck.datasets.simulate_rfm(1000, seed=1)
+    >>> [round(float(m().fit(rfm).expected_purchases(rfm, "13W").sum())) for m in models]
+    [170, 167, 164]
     """
 
     #: the kernel module holding the model's formulas
@@ -116,14 +139,47 @@ class PurchaseModel(PurchaseIntervals):
     discrete: ClassVar[bool] = False
 
     # -- input ----------------------------------------------------------------------------
-    def read_customers(self, customers: object, *, caller: str = "read_customers") -> RFMInput:
+    def read_customers(
+        self,
+        customers: object,
+        *,
+        caller: str = "read_customers",
+        time_unit: str | None = None,
+    ) -> RFMInput:
         """Validate customers for this model once: its columns, their rules, its time unit.
 
         The result can be passed to every prediction method instead of the frame, which
         then skips the checks (what :class:`clvkit.CLVModel` and the plots do).
+
+        Parameters
+        ----------
+        customers : DataFrame
+            The model's columns (``frequency``, ``recency``, ``T``).
+        caller : str, optional
+            The name used in error messages.
+        time_unit : str, optional
+            The unit of ``recency`` and ``T``, when the frame does not record it in
+            ``attrs["time_unit"]`` (a CSV round trip, ``merge`` or ``concat`` loses it).
+            A frame in no known unit is refused when the model has one.
+
+        Returns
+        -------
+        RFMInput
+            Validated arrays, the frame's index and unit.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(200, seed=1)
+        >>> bg = ck.BetaGeo().fit(rfm)
+        >>> checked = bg.read_customers(rfm)       # validated once, reused by every prediction
+        >>> checked.n, checked.time_unit
+        (200, 'W')
+        >>> bool((bg.probability_alive(checked) == bg.probability_alive(rfm).to_numpy()).all())
+        True
         """
-        rfm = self._read(customers, {}, caller)
-        self._check_unit(rfm)
+        rfm = self._read(customers, {}, caller, time_unit=time_unit)
+        self._check_unit(rfm, f"{type(self).__name__}.{caller}")
         return rfm
 
     def _read(
@@ -132,6 +188,7 @@ class PurchaseModel(PurchaseIntervals):
         arrays: Mapping[str, object],
         caller: str,
         need: tuple[str, ...] | None = None,
+        time_unit: str | None = None,
     ) -> RFMInput:
         """Validated customers for ``caller`` (the model's columns, or ``need``)."""
         rfm = read_rfm(
@@ -139,6 +196,7 @@ class PurchaseModel(PurchaseIntervals):
             dict(arrays),
             need=self.columns if need is None else need,
             caller=f"{type(self).__name__}.{caller}",
+            time_unit=time_unit,
         )
         self._check_customers(rfm)
         return rfm
@@ -150,9 +208,9 @@ class PurchaseModel(PurchaseIntervals):
         x, t_x, T = self.columns
         return rfm[x], rfm[t_x], rfm[T]
 
-    def _fitted_for(self, rfm: RFMInput) -> np.ndarray:
+    def _fitted_for(self, rfm: RFMInput, caller: str | None = None) -> np.ndarray:
         params = self._check_fitted()
-        self._check_unit(rfm)
+        self._check_unit(rfm, caller)
         return params
 
     def _horizons(self, value: object, argument: str = "horizon") -> Horizons:
@@ -212,6 +270,7 @@ class PurchaseModel(PurchaseIntervals):
         T: ArrayLike = None,
         weights: ArrayLike = None,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> Self:
         """Maximum-likelihood fit on per-customer ``(frequency, recency, T)``.
 
@@ -230,7 +289,15 @@ class PurchaseModel(PurchaseIntervals):
             Number of customers each row stands for; fitting with weight k equals fitting
             on k copies of the row.
         time_unit : str, optional
-            The unit of recency and T, when not recorded on the frame.
+            The unit of recency and T (``"D"``, ``"W"``, ...), which the model adopts.
+            Required for a frame that does not record it in ``attrs["time_unit"]``: a
+            CSV or Parquet round trip, ``merge``, ``concat`` or ``groupby().apply`` loses
+            what :func:`clvkit.rfm_summary` records. Optional for keyword arrays (without
+            it the model has no unit and takes numeric horizons only).
+        progress : bool or None, default None
+            A bar counting likelihood evaluations for fits that take more than a second:
+            ``None`` on a terminal or in a notebook only, ``True`` always, ``False`` never
+            (needs ``tqdm``: ``pip install "clvkit[progress]"``).
 
         Returns
         -------
@@ -241,13 +308,40 @@ class PurchaseModel(PurchaseIntervals):
         clvkit.errors.InputError
             If a column breaks its rule, or (unpenalised) the data cannot identify the
             parameters: no repeat purchase, no observed time, a single distinct history.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> tx = ck.datasets.load_cdnow_transactions()
+        >>> rfm = ck.rfm_summary(tx[tx["date"] <= "1997-09-30"], time_unit="W",
+        ...                      observation_end="1997-09-30")
+        >>> bg = ck.BetaGeo().fit(rfm)               # adopts the frame's unit
+        >>> bg.params_.round(3).tolist(), bg.time_unit_
+        ([0.243, 4.414, 0.793, 2.426], 'W')
+
+        A frame read back from a CSV file has lost its unit, and must be told it:
+
+        >>> import io
+        >>> import pandas as pd
+        >>> again = pd.read_csv(io.StringIO(rfm.to_csv()), index_col="customer_id")
+        >>> ck.BetaGeo().fit(again, time_unit="W").time_unit_
+        'W'
         """
         self._check_hyperparameters()
         caller = f"{type(self).__name__}.fit"
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "fit")
+        show = check_progress(progress, caller)
+        if customers is not None and not isinstance(customers, pd.DataFrame | RFMInput):
+            # a file, DuckDB relation or Spark DataFrame: the engine reduces it to distinct
+            # rows with counts, and only those reach Python (clvkit.engines)
+            from clvkit.engines.fitting import fit_input
+
+            customers, weights, time_unit = fit_input(
+                customers, self.columns, weights, time_unit, caller
+            )
+        rfm = self._read(customers, self._arrays(frequency, recency, T), "fit", time_unit=time_unit)
         # no weights: None, so the kernel neither reads nor checks a vector of ones
         w = None if weights is None else read_weights(weights, rfm.n, rfm.index)
-        unit = self._resolve_unit(rfm, time_unit)
+        unit = self._resolve_unit(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         data = self.kernel.prepare(x, t_x, T_, w)
         if float(self.penalizer) == 0.0:
@@ -257,21 +351,27 @@ class PurchaseModel(PurchaseIntervals):
                     f"{caller}: {problem} Fit on a richer cohort, or pass penalizer=... "
                     "(e.g. 0.01) for a regularised fit."
                 )
-        start = self._start_from_hyperparameters()
-        if start is None:
-            start = self.kernel.initial_params(data)
-            if data.n_distinct > _PRESTART_ROWS:
-                start = self._prestart(x, t_x, T_, w, start)
-        result = maximize(
-            lambda p, order: self.kernel.loglik_derivatives(p, data, order),
-            start,
-            total_weight=data.total_weight,
-            penalizer=float(self.penalizer),
-            tol=float(self.tol),
-            max_iter=int(self.max_iter),
-            model_name=type(self).__name__,
-            param_names=self.param_names,
-        )
+        with progress_bar(show, total=None, desc=caller, unit="evaluation", delay=1.0) as bar:
+            start = self._start_from_hyperparameters()
+            if start is None:
+                start = self.kernel.initial_params(data)
+                if data.n_distinct > _PRESTART_ROWS:
+                    start = self._prestart(x, t_x, T_, w, start)
+
+            def objective(p: np.ndarray, order: int) -> Any:
+                bar.update()
+                return self.kernel.loglik_derivatives(p, data, order)
+
+            result = maximize(
+                objective,
+                start,
+                total_weight=data.total_weight,
+                penalizer=float(self.penalizer),
+                tol=float(self.tol),
+                max_iter=int(self.max_iter),
+                model_name=type(self).__name__,
+                param_names=self.param_names,
+            )
         self._store_fit(
             result, n_customers=data.total_weight, time_unit=unit, n_distinct_rows=data.n_distinct
         )
@@ -325,6 +425,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
     ) -> float:
         """Total log-likelihood of the customers' histories, at the fitted or given params.
 
@@ -339,18 +440,33 @@ class PurchaseModel(PurchaseIntervals):
             Every parameter by name; the fitted parameters by default.
         weights : array-like, optional
             Customers each row stands for.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
 
         Returns
         -------
         float
             ``sum_i w_i log L(params | history_i)``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> round(bg.log_likelihood(**history), 3)
+        -30.149
+        >>> better = dict(r=0.3, alpha=4.414, a=0.793, b=2.426)
+        >>> bg.log_likelihood(**history, params=better) > -30.149
+        True
         """
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "log_likelihood")
+        rfm = self._read(
+            customers, self._arrays(frequency, recency, T), "log_likelihood", time_unit=time_unit
+        )
         if params is None:
-            values = self._fitted_for(rfm)
+            values = self._fitted_for(rfm, self._caller("log_likelihood"))
         else:
             values = np.array(self._check_params(params, "log_likelihood(params=...)"))
-            self._check_unit(rfm)
+            self._check_unit(rfm, self._caller("log_likelihood"))
         w = read_weights(weights, rfm.n, rfm.index)
         data = self.kernel.prepare(*self._xtT(rfm), w)
         return float(self.kernel.loglik_derivatives(values, data, 0)[0])
@@ -363,6 +479,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -377,6 +494,13 @@ class PurchaseModel(PurchaseIntervals):
             Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
         frequency, recency, T : array-like, optional
             Instead of ``customers``.
+        time_unit : str, optional
+            The unit of ``recency`` and ``T`` when the frame does not record it in
+            ``attrs["time_unit"]`` (a CSV or Parquet round trip, ``merge``, ``concat`` or
+            ``groupby().apply`` loses what :func:`clvkit.rfm_summary` records). A frame
+            in no known unit is refused when the model has one; a unit other than the
+            model's is refused (nothing is rescaled). Keyword arrays are bare numbers in
+            the model's unit.
         interval : float, optional
             Level of an interval for the parameter uncertainty (0.9 for 90 %): adds the
             columns ``p_alive_lower`` and ``p_alive_upper`` (logit scale for the delta
@@ -395,11 +519,27 @@ class PurchaseModel(PurchaseIntervals):
         -------
         Series indexed like ``customers`` (name ``p_alive``), or (n,) array for arrays; with
         ``interval``, a DataFrame with the three columns.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> bg.probability_alive(**history).round(3).tolist()
+        [1.0, 0.726, 0.859]
+
+        On a frame (here simulated in weeks), the result keeps the customer ids:
+
+        >>> rfm = ck.datasets.simulate_rfm(5, seed=3)
+        >>> bg.probability_alive(rfm).round(3).tolist()
+        [1.0, 0.126, 1.0, 1.0, 1.0]
         """
         caller = self._caller("probability_alive")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_alive")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers, self._arrays(frequency, recency, T), "probability_alive", time_unit=time_unit
+        )
+        params = self._fitted_for(rfm, caller)
         values = self.kernel.probability_alive(params, *self._xtT(rfm))
         point = rfm.wrap(values, "p_alive")
         if options is None:
@@ -422,6 +562,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         prediction_interval: float | None = None,
         method: str = "delta",
@@ -443,6 +584,8 @@ class PurchaseModel(PurchaseIntervals):
             ``"12M"`` or ``"365D"`` (a month is 365.2425/12 days), or several horizons.
         frequency, recency, T : array-like, optional
             Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval : float, optional
             Level of the *parameter* interval of the expectation (0.9 for 90 %): adds
             ``expected_purchases_lower`` and ``expected_purchases_upper`` (log scale for
@@ -481,8 +624,13 @@ class PurchaseModel(PurchaseIntervals):
         options = self._options(interval, method, n_draws, random_state, draws, caller)
         predictive = self._prediction_level(prediction_interval, caller)
         h = self._horizons(horizon)
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "expected_purchases")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers,
+            self._arrays(frequency, recency, T),
+            "expected_purchases",
+            time_unit=time_unit,
+        )
+        params = self._fitted_for(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         p_alive = self.kernel.probability_alive(params, x, t_x, T_)
         alive = self._per_distinct_xT(
@@ -530,6 +678,7 @@ class PurchaseModel(PurchaseIntervals):
         *,
         frequency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -549,6 +698,8 @@ class PurchaseModel(PurchaseIntervals):
             As in :meth:`expected_purchases`.
         frequency, T : array-like, optional
             Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval, method, n_draws, random_state, draws
             A parameter interval (log scale for the delta method), as in
             :meth:`probability_alive`.
@@ -556,6 +707,14 @@ class PurchaseModel(PurchaseIntervals):
         Returns
         -------
         As :meth:`expected_purchases` (name ``expected_purchases_if_alive``).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> bg.expected_purchases_if_alive(frequency=[0, 2, 6], T=[38.9, 38.9, 38.9],
+        ...                                horizon="39W").round(3).tolist()
+        [0.195, 1.686, 4.501]
         """
         caller = self._caller("expected_purchases_if_alive")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -566,8 +725,9 @@ class PurchaseModel(PurchaseIntervals):
             {x_name: frequency, T_name: T},
             "expected_purchases_if_alive",
             need=(x_name, T_name),
+            time_unit=time_unit,
         )
-        params = self._fitted_for(rfm)
+        params = self._fitted_for(rfm, caller)
         values = self._per_distinct_xT(
             lambda u, v, t: self.kernel.expected_purchases_alive(params, u, v, t),
             rfm[x_name],
@@ -603,6 +763,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -621,6 +782,10 @@ class PurchaseModel(PurchaseIntervals):
             Columns ``frequency``, ``recency``, ``T``.
         window : float, str or 1-D array of them
             As the horizon of :meth:`expected_purchases`.
+        frequency, recency, T : array-like, optional
+            Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval, method, n_draws, random_state, draws
             A parameter interval (logit scale for the delta method), as in
             :meth:`probability_alive`.
@@ -629,14 +794,27 @@ class PurchaseModel(PurchaseIntervals):
         -------
         Series indexed like ``customers`` (name ``p_active``), a DataFrame for several
         windows, or arrays for array input; with ``interval``, the bounds beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> bg.probability_purchase(**history, window="13W").round(3).tolist()
+        [0.062, 0.323, 0.692]
         """
         caller = self._caller("probability_purchase")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
         if window is None:
             raise InputError("The 'window' argument is required (e.g. 13 or '13W').")
         h = self._horizons(window, "window")
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_purchase")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers,
+            self._arrays(frequency, recency, T),
+            "probability_purchase",
+            time_unit=time_unit,
+        )
+        params = self._fitted_for(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         p_alive = self.kernel.probability_alive(params, x, t_x, T_)
         none = self._per_distinct_xT(
@@ -676,6 +854,7 @@ class PurchaseModel(PurchaseIntervals):
         frequency: ArrayLike = None,
         recency: ArrayLike = None,
         T: ArrayLike = None,
+        time_unit: str | None = None,
         interval: float | None = None,
         method: str = "delta",
         n_draws: int = DEFAULT_DRAWS,
@@ -694,6 +873,10 @@ class PurchaseModel(PurchaseIntervals):
             Numbers of purchases (>= 0); several give one column each.
         horizon : float or str
             One horizon, as in :meth:`expected_purchases`.
+        frequency, recency, T : array-like, optional
+            Instead of ``customers``.
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`probability_alive`.
         interval, method, n_draws, random_state, draws
             A parameter interval of each probability (logit scale for the delta method),
             as in :meth:`probability_alive`.
@@ -702,6 +885,15 @@ class PurchaseModel(PurchaseIntervals):
         -------
         Series (name ``p_n_purchases``) or DataFrame with one column per ``n``; arrays for
         array input; with ``interval``, the bounds beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> history = dict(frequency=[0, 2, 6], recency=[0, 30.4, 36], T=[38.9, 38.9, 38.9])
+        >>> table = bg.probability_n_purchases(**history, n=[0, 1, 2], horizon=39)
+        >>> table.round(3).tolist()  # one row per customer, one column per n
+        [[0.856, 0.11, 0.024], [0.446, 0.239, 0.144], [0.157, 0.115, 0.123]]
         """
         caller = self._caller("probability_n_purchases")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -709,8 +901,13 @@ class PurchaseModel(PurchaseIntervals):
         h = self._horizons(horizon)
         if h.many:
             raise InputError("probability_n_purchases takes one horizon; loop over several.")
-        rfm = self._read(customers, self._arrays(frequency, recency, T), "probability_n_purchases")
-        params = self._fitted_for(rfm)
+        rfm = self._read(
+            customers,
+            self._arrays(frequency, recency, T),
+            "probability_n_purchases",
+            time_unit=time_unit,
+        )
+        params = self._fitted_for(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         p_alive = self.kernel.probability_alive(params, x, t_x, T_)
         many = Horizons(counts, list(counts)) if np.ndim(counts) else Horizons(float(counts), None)
@@ -821,6 +1018,15 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float, or a Series indexed by the horizons for several; with ``interval``, a
         Series of the estimate and its bounds (one horizon) or a DataFrame (several).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> round(bg.expected_purchases_new_customer("1Y"), 4)
+        1.4492
+        >>> bg.expected_purchases_new_customer(["13W", "52W"]).round(3).tolist()
+        [0.534, 1.446]
         """
         caller = self._caller("expected_purchases_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -870,6 +1076,13 @@ class PurchaseModel(PurchaseIntervals):
         float for one ``n`` and one horizon; a Series indexed by ``n`` or by the
         horizons when one of them is several; a DataFrame (horizons x ``n``) when both
         are. With ``interval``, the bounds beside (name ``probability``).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> bg.probability_n_purchases_new_customer([0, 1, 2], 39).round(3).tolist()
+        [0.574, 0.199, 0.085]
         """
         caller = self._caller("probability_n_purchases_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -933,6 +1146,13 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float, or a Series indexed by the ages for several; with ``interval``, the bounds
         beside.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> round(bg.probability_alive_new_customer("1Y"), 3)
+        0.764
         """
         caller = self._caller("probability_alive_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -979,6 +1199,13 @@ class PurchaseModel(PurchaseIntervals):
         -------
         float, or an array of the broadcast shape; with ``interval``, a Series of the
         estimate and its bounds (a number) or a DataFrame (1-D, name ``p_active``).
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> round(bg.probability_purchase_new_customer("13W", age="1Y"), 4)
+        0.1263
         """
         caller = self._caller("probability_purchase_new_customer")
         options = self._options(interval, method, n_draws, random_state, draws, caller)
@@ -1014,6 +1241,15 @@ class PurchaseModel(PurchaseIntervals):
         dict
             ``"purchase"`` (the purchase rate or probability) and ``"dropout"`` (the
             drop-out probability or rate), each a :class:`MixingDistribution`.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> sorted(bg.mixing_distributions())
+        ['dropout', 'purchase']
+        >>> bg.mixing_distributions()["dropout"].label
+        'Beta(a=0.793, b=2.43)'
         """
         raise NotImplementedError  # pragma: no cover - every registered model defines it
 
@@ -1027,7 +1263,17 @@ class PurchaseModel(PurchaseIntervals):
 
 
 def purchase_model_of(model: object, caller: str) -> PurchaseModel:
-    """The fitted purchase model of ``model`` (itself, or a CLVModel's)."""
+    """The fitted purchase model of ``model`` (itself, or a CLVModel's).
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> from clvkit.models import purchase_model_of
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    >>> purchase_model_of(ck.CLVModel.from_models(bg, gg), "my_report") is bg
+    True
+    """
     purchase = getattr(model, "purchase_model_", model)
     if not isinstance(purchase, PurchaseModel):
         raise InputError(

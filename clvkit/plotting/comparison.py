@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from clvkit._time import parse_horizon
+from clvkit._time import check_time_unit, parse_horizon
 from clvkit._validation import check_columns, check_frame, check_not_empty
-from clvkit.errors import InputError
+from clvkit.errors import InputError, UnitError
+from clvkit.models.inputs import frame_unit
 from clvkit.plotting._common import purchase_model, unit_label
 from clvkit.plotting._mpl import axes
 from clvkit.value.compare import holdout_deciles
@@ -50,6 +51,7 @@ def plot_decile_calibration(
     calibration_holdout: pd.DataFrame,
     *,
     n_groups: int = 10,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -67,6 +69,10 @@ def plot_decile_calibration(
     calibration_holdout : pandas.DataFrame
         From :func:`clvkit.calibration_holdout`.
     n_groups : int, default 10
+    time_unit : str, optional
+        The unit of the frame's ``recency`` and ``T`` when it does not record it in
+        ``attrs["time_unit"]`` (a CSV round trip, ``merge`` or ``concat`` loses it);
+        checked against the model's.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to every :meth:`matplotlib.axes.Axes.plot` line.
@@ -75,12 +81,25 @@ def plot_decile_calibration(
     -------
     matplotlib.axes.Axes
         One line per model and the diagonal.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> fits = {"BG/NBD": bg, "Pareto/NBD": ck.ParetoNBD().fit(cal)}
+    >>> ax = ckp.plot_decile_calibration(fits, cal)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['BG/NBD', 'Pareto/NBD', 'perfect calibration']
     """
     named = _named_models(models, "plot_decile_calibration")
     ax = axes(ax)
     top = 0.0
     for name, model in named.items():
-        table = holdout_deciles(model, calibration_holdout, n_groups=n_groups)
+        table = holdout_deciles(model, calibration_holdout, n_groups=n_groups, time_unit=time_unit)
         options = {"marker": "o", **kwargs}
         ax.plot(table["predicted"].to_numpy(), table["actual"].to_numpy(), label=name, **options)
         top = max(top, float(table[["predicted", "actual"]].to_numpy().max()))
@@ -120,6 +139,18 @@ def plot_expected_purchases_new_customer(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> mbg = ck.ModifiedBetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426,
+    ...                                      time_unit="W")
+    >>> ax = ckp.plot_expected_purchases_new_customer({"BG/NBD": bg, "MBG/NBD": mbg},
+    ...                                                horizon="52W")
+    >>> ax.get_xlabel(), len(ax.lines)
+    ('Time since acquisition (weeks)', 2)
     """
     caller = "plot_expected_purchases_new_customer"
     named = _named_models(models, caller)
@@ -152,6 +183,7 @@ def plot_customer_exposure(
     *,
     n_customers: int = 100,
     seed: int | None = 0,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -169,6 +201,9 @@ def plot_customer_exposure(
         How many customers to draw (all when fewer).
     seed : int or None, default 0
         Seed of the sample.
+    time_unit : str, optional
+        The unit of ``recency`` and ``T`` for the axis label, when the frame does not
+        record it in ``attrs["time_unit"]``; refused when it contradicts the frame.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.hlines` (e.g. ``colors``, ``linewidth``).
@@ -176,6 +211,15 @@ def plot_customer_exposure(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> ax = ckp.plot_customer_exposure(rfm, n_customers=50)
+    >>> ax.get_ylabel()
+    'Customers (50 drawn, longest observed first)'
     """
     caller = "plot_customer_exposure"
     frame = check_frame(customers, "customers")
@@ -200,7 +244,15 @@ def plot_customer_exposure(
     ax.hlines(y, birth, end, label="observed", **kwargs)
     ax.plot(birth, y, "|", color="black", markersize=4, label="first purchase")
     ax.plot(birth + recency, y, "o", color="tab:orange", markersize=3, label="last purchase")
-    unit = frame.attrs.get("time_unit")
+    unit = frame_unit(frame)
+    if time_unit is not None:
+        check_time_unit(time_unit)
+        if unit is not None and unit != time_unit:
+            raise UnitError(
+                f"{caller}: time_unit={time_unit!r} contradicts the customers frame, whose "
+                f"attrs['time_unit'] records {unit!r}."
+            )
+        unit = time_unit
     ax.set_xlabel(f"Time before the end of observation ({unit_label(unit)}; end at {end:g})")
     ax.set_ylabel(f"Customers ({T.size} drawn, longest observed first)")
     ax.set_yticks([])

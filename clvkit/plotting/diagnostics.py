@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from clvkit._validation import renamed_argument
 from clvkit.errors import InputError
 from clvkit.plotting._common import purchase_model, unit_label
 from clvkit.plotting._mpl import axes
@@ -54,7 +55,10 @@ def _frequency_ticks(ax: Any, max_frequency: int) -> None:
 
 
 def _period_transactions_counts(
-    model: object, customers: pd.DataFrame, max_frequency: int = 7
+    model: object,
+    customers: pd.DataFrame,
+    max_frequency: int = 7,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Observed and expected customers by number of calibration repeat purchases.
 
@@ -71,7 +75,7 @@ def _period_transactions_counts(
     caller = "plot_period_transactions"
     purchase = purchase_model(model, caller)
     top = _check_max_frequency(max_frequency, caller)
-    rfm = purchase.read_customers(customers, caller=caller)
+    rfm = purchase.read_customers(customers, caller=caller, time_unit=time_unit)
     x, T = rfm["frequency"], rfm["T"]
     observed = np.bincount(np.minimum(x, top).astype(np.intp), minlength=top + 1)
     T_values, T_counts = np.unique(T, return_counts=True)
@@ -93,6 +97,7 @@ def plot_period_transactions(
     customers: pd.DataFrame,
     *,
     max_frequency: int = 7,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -112,6 +117,10 @@ def plot_period_transactions(
         :func:`clvkit.rfm_summary`).
     max_frequency : int, default 7
         The last class gathers this many repeat purchases and more.
+    time_unit : str, optional
+        The unit of the frame's ``recency`` and ``T`` when it does not record it in
+        ``attrs["time_unit"]`` (a CSV round trip, ``merge`` or ``concat`` loses it);
+        checked against the model's.
     ax : matplotlib Axes, optional
         Axes to draw into; a new figure when None.
     **kwargs
@@ -120,8 +129,20 @@ def plot_period_transactions(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_period_transactions(bg, cal)
+    >>> ax.get_ylabel(), len(ax.patches)  # two bars for each of 0, 1, ..., 6, 7+
+    ('Customers (count)', 16)
     """
-    table = _period_transactions_counts(model, customers, max_frequency)
+    table = _period_transactions_counts(model, customers, max_frequency, time_unit)
     purchase = purchase_model(model, "plot_period_transactions")
     ax = axes(ax)
     position = np.arange(len(table))
@@ -153,6 +174,7 @@ def _calibration_vs_holdout_means(
     max_frequency: int = 7,
     by: str = "frequency",
     n_bins: int = 8,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Mean holdout purchases, actual and predicted, by a calibration class.
 
@@ -169,7 +191,7 @@ def _calibration_vs_holdout_means(
     caller = "plot_calibration_vs_holdout"
     if by not in _BY:
         raise InputError(f"The 'by' argument of {caller} must be one of {list(_BY)}. Got {by!r}.")
-    table = holdout_predictions(model, calibration_holdout)
+    table = holdout_predictions(model, calibration_holdout, time_unit=time_unit)
     if by == "frequency":
         top = _check_max_frequency(max_frequency, caller)
         x = calibration_holdout["frequency"].to_numpy(dtype=np.float64)
@@ -202,6 +224,7 @@ def plot_calibration_vs_holdout(
     by: str = "frequency",
     max_frequency: int = 7,
     n_bins: int = 8,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -226,6 +249,10 @@ def plot_calibration_vs_holdout(
         With ``by="frequency"``.
     n_bins : int, default 8
         With ``by="time_since_purchase"``.
+    time_unit : str, optional
+        The unit of the frame's ``recency`` and ``T`` when it does not record it in
+        ``attrs["time_unit"]`` (a CSV round trip, ``merge`` or ``concat`` loses it);
+        checked against the model's.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the actual line.
@@ -233,9 +260,26 @@ def plot_calibration_vs_holdout(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_calibration_vs_holdout(bg, cal)
+    >>> ax.get_ylabel()
+    'Mean purchases in the holdout (39 weeks) (per customer)'
+    >>> ax = ckp.plot_calibration_vs_holdout(bg, cal, by="time_since_purchase")
+    >>> ax.get_xlabel()
+    'Time since the last calibration purchase (weeks)'
     """
     purchase = purchase_model(model, "plot_calibration_vs_holdout")
-    table = _calibration_vs_holdout_means(model, calibration_holdout, max_frequency, by, n_bins)
+    table = _calibration_vs_holdout_means(
+        model, calibration_holdout, max_frequency, by, n_bins, time_unit
+    )
     duration = float(np.mean(calibration_holdout["duration_holdout"].to_numpy(dtype=float)))
     ax = axes(ax)
     position = np.arange(len(table))
@@ -271,17 +315,20 @@ def _over_time(
     transactions: pd.DataFrame,
     calibration_end: object,
     observation_end: object,
-    period: str,
+    bucket: str | None,
     customer_id: Hashable,
     datetime: Hashable,
     datetime_format: str | None,
+    period: str | None,
+    caller: str,
 ) -> pd.DataFrame:
+    bucket = renamed_argument(caller, "period", period, "bucket", bucket, stacklevel=4)
     return repeat_purchases_over_time(
         model,
         transactions,
         calibration_end=calibration_end,
         observation_end=observation_end,
-        period=period,
+        bucket=bucket,
         customer_id=customer_id,
         datetime=datetime,
         datetime_format=datetime_format,
@@ -302,7 +349,7 @@ def _draw_over_time(
     ax.plot(dates, table[expected].to_numpy(), "--", label=f"model ({model_name})")
     end = pd.Timestamp(table.attrs["calibration_end"]).to_datetime64()
     ax.axvline(end, color="grey", linestyle=":", label="end of calibration")
-    ax.set_xlabel(f"Date (end of each {_PERIOD_WORDS[table.attrs['period']]})")
+    ax.set_xlabel(f"Date (end of each {_PERIOD_WORDS[table.attrs['bucket']]})")
     ax.set_ylim(bottom=0.0)
     ax.legend()
     ax.tick_params(axis="x", labelrotation=30)
@@ -317,10 +364,11 @@ def plot_cumulative_transactions(
     *,
     calibration_end: object,
     observation_end: object = None,
-    period: str = "W",
+    bucket: str | None = None,
     customer_id: Hashable = "customer_id",
     datetime: Hashable = "date",
     datetime_format: str | None = None,
+    period: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -337,8 +385,11 @@ def plot_cumulative_transactions(
         Fitted on the cohort's calibration summary.
     transactions : pandas.DataFrame
         The whole log, calibration and holdout.
-    calibration_end, observation_end, period, customer_id, datetime, datetime_format
-        As in :func:`clvkit.value.evaluate.repeat_purchases_over_time`.
+    calibration_end, observation_end, bucket, customer_id, datetime, datetime_format
+        As in :func:`clvkit.value.evaluate.repeat_purchases_over_time` (``bucket``, the
+        fixed length of each point, default ``"W"``).
+    period : str, optional
+        Deprecated name of ``bucket``.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.plot` for the actual line.
@@ -346,16 +397,31 @@ def plot_cumulative_transactions(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_cumulative_transactions(bg, tx, calibration_end="1997-09-30",
+    ...                                       observation_end="1998-06-30")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Date (end of each week)', 'Cumulative repeat purchases (count)')
     """
     table = _over_time(
         model,
         transactions,
         calibration_end,
         observation_end,
-        period,
+        bucket,
         customer_id,
         datetime,
         datetime_format,
+        period,
+        "plot_cumulative_transactions",
     )
     ax = axes(ax)
     name = purchase_model(model, "plot_cumulative_transactions").display_name
@@ -370,36 +436,61 @@ def plot_incremental_transactions(
     *,
     calibration_end: object,
     observation_end: object = None,
-    period: str = "W",
+    bucket: str | None = None,
     customer_id: Hashable = "customer_id",
     datetime: Hashable = "date",
     datetime_format: str | None = None,
+    period: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """Repeat purchases of the calibration cohort in each period: actual versus model.
+    """Repeat purchases of the calibration cohort in each bucket: actual versus model.
 
-    The per-period view of :func:`plot_cumulative_transactions` (same arguments, same
-    numbers); it shows seasonality and trends the model cannot know of. The last period
+    The per-bucket view of :func:`plot_cumulative_transactions` (same arguments, same
+    numbers); it shows seasonality and trends the model cannot know of. The last bucket
     may be shorter than the others (see the ``days`` column of
     :func:`clvkit.value.evaluate.repeat_purchases_over_time`).
+
+    Parameters
+    ----------
+    model, transactions, calibration_end, observation_end, bucket
+        As in :func:`plot_cumulative_transactions`.
+    customer_id, datetime, datetime_format, period, ax
+        As in :func:`plot_cumulative_transactions`.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.plot` for the actual line.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W")
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> ax = ckp.plot_incremental_transactions(bg, tx, calibration_end="1997-09-30",
+    ...                                        observation_end="1998-06-30", bucket="M")
+    >>> ax.get_ylabel()
+    'Repeat purchases per month (count)'
     """
     table = _over_time(
         model,
         transactions,
         calibration_end,
         observation_end,
-        period,
+        bucket,
         customer_id,
         datetime,
         datetime_format,
+        period,
+        "plot_incremental_transactions",
     )
     ax = axes(ax)
     name = purchase_model(model, "plot_incremental_transactions").display_name
     _draw_over_time(ax, table, "actual", "expected", kwargs, name)
-    ax.set_ylabel(f"Repeat purchases per {_PERIOD_WORDS[table.attrs['period']]} (count)")
+    ax.set_ylabel(f"Repeat purchases per {_PERIOD_WORDS[table.attrs['bucket']]} (count)")
     return ax

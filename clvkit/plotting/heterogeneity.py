@@ -76,6 +76,14 @@ def plot_purchase_rate_heterogeneity(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ckp.plot_purchase_rate_heterogeneity(bg).get_title()
+    'BG/NBD: lambda ~ Gamma(r=0.243, alpha=4.41)'
     """
     return _draw_mixing(model, "purchase", "plot_purchase_rate_heterogeneity", ax, kwargs)
 
@@ -97,5 +105,13 @@ def plot_dropout_heterogeneity(model: object, *, ax: Axes | None = None, **kwarg
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ckp.plot_dropout_heterogeneity(bg).get_title()
+    'BG/NBD: p ~ Beta(a=0.793, b=2.43)'
     """
     return _draw_mixing(model, "dropout", "plot_dropout_heterogeneity", ax, kwargs)

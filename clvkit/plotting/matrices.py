@@ -78,6 +78,7 @@ def plot_expected_purchases_matrix(
     max_frequency: int | None = None,
     resolution: int | None = None,
     colorbar: bool = True,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -106,6 +107,9 @@ def plot_expected_purchases_matrix(
         Number of recency columns from 0 to ``T``; one per time unit by default (at most
         101).
     colorbar : bool, default True
+    time_unit : str, optional
+        The unit of ``customers`` when it does not record it in ``attrs["time_unit"]``
+        (a CSV round trip, ``merge`` or ``concat`` loses it); checked against the model's.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.imshow` (e.g. ``cmap``).
@@ -114,11 +118,26 @@ def plot_expected_purchases_matrix(
     -------
     matplotlib.axes.Axes
         The image's array is ``(max_frequency + 1, resolution)``, frequency up the rows.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = ckp.plot_expected_purchases_matrix(bg, horizon="13W", T=39, max_frequency=6)
+    >>> ax.get_title(), ax.images[0].get_array().shape
+    ('BG/NBD: expected purchases, customers observed 39 weeks', (7, 40))
     """
     purchase = purchase_model(model, "plot_expected_purchases_matrix")
     h = parse_horizon(horizon, purchase.time_unit_)
     table = expected_purchases_matrix(
-        model, customers, horizon=h, T=T, max_frequency=max_frequency, resolution=resolution
+        model,
+        customers,
+        horizon=h,
+        T=T,
+        max_frequency=max_frequency,
+        resolution=resolution,
+        time_unit=time_unit,
     )
     ax = axes(ax)
     units = unit_label(purchase.time_unit_)
@@ -145,6 +164,7 @@ def plot_probability_alive_matrix(
     max_frequency: int | None = None,
     resolution: int | None = None,
     colorbar: bool = True,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -159,7 +179,7 @@ def plot_probability_alive_matrix(
     Parameters
     ----------
     model : purchase model or CLVModel
-    customers, T, max_frequency, resolution, colorbar, ax
+    customers, T, max_frequency, resolution, colorbar, time_unit, ax
         As in :func:`plot_expected_purchases_matrix`.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.imshow`; the colours span 0 to 1 unless
@@ -168,10 +188,24 @@ def plot_probability_alive_matrix(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = ckp.plot_probability_alive_matrix(bg, T=39, max_frequency=6)
+    >>> ax.get_title()
+    'BG/NBD: P(alive), customers observed 39 weeks'
     """
     purchase = purchase_model(model, "plot_probability_alive_matrix")
     table = probability_alive_matrix(
-        model, customers, T=T, max_frequency=max_frequency, resolution=resolution
+        model,
+        customers,
+        T=T,
+        max_frequency=max_frequency,
+        resolution=resolution,
+        time_unit=time_unit,
     )
     kwargs.setdefault("vmin", 0.0)
     kwargs.setdefault("vmax", 1.0)
@@ -224,6 +258,16 @@ def plot_probability_alive_path(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> ax = ckp.plot_probability_alive_path(bg, tx, 1516)
+    >>> ax.get_title(), ax.get_ylabel()
+    ('Customer 1516', 'P(alive) (probability)')
     """
     path = probability_alive_path(
         model,

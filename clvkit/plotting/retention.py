@@ -88,6 +88,15 @@ def plot_cohort_heatmap(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> ax = ckp.plot_cohort_heatmap(ck.cohort_table(tx, period="Q", metric="retention"))
+    >>> ax.get_xlabel()
+    'Periods since acquisition (quarters)'
     """
     period = _period(table, "table", "plot_cohort_heatmap")
     metric = str(table.attrs.get("metric", "retention"))
@@ -192,6 +201,18 @@ def plot_cohort_retention_curves(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> observed = ck.cohort_table(tx, period="Q", metric="retention")
+    >>> modelled = ck.modelled_cohort_retention(bg, tx, period="Q")
+    >>> ax = ckp.plot_cohort_retention_curves(observed, modelled=modelled)
+    >>> ax.get_ylabel()
+    'Share of cohort buying (%)'
     """
     period = _period(table, "table", "plot_cohort_retention_curves")
     metric = str(table.attrs.get("metric", "retention"))
@@ -271,6 +292,16 @@ def plot_retention_comparison(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> ax = ckp.plot_retention_comparison(ck.retention_comparison(bg, tx, period="Q"))
+    >>> ax.get_ylabel(), len(ax.lines)
+    ('Share of acquired customers (%)', 2)
     """
     period = _period(comparison, "comparison", "plot_retention_comparison")
     missing = {"observed", "modelled_active", "modelled_alive"} - set(comparison.columns)

@@ -128,6 +128,16 @@ def plot_survival_curves(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> counts = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007)
+    >>> sbg = ck.ShiftedBetaGeo().fit_survival(counts, time_unit="Y")
+    >>> ax = ckp.plot_survival_curves(sbg, counts, horizon=12)
+    >>> ax.get_ylabel()
+    'Share of cohort still active (%)'
     """
     caller = "plot_survival_curves"
     model = _model(model, caller)
@@ -192,6 +202,16 @@ def plot_retention_rates(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> counts = [1000, 631, 468, 382, 326, 289, 262, 241]  # Fader & Hardie (2007)
+    >>> sbg = ck.ShiftedBetaGeo().fit_survival(counts, time_unit="Y")
+    >>> ax = ckp.plot_retention_rates(sbg, counts, horizon=12)
+    >>> ax.get_ylabel()
+    'Retention rate: share renewing (%)'
     """
     caller = "plot_retention_rates"
     model = _model(model, caller)

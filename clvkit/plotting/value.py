@@ -79,6 +79,18 @@ def plot_value_by_segment(
     -------
     matplotlib.axes.Axes
         Three bar containers (one per layer), each with one bar per segment.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> clv = ck.CLVModel.from_models(bg, gg).predict_clv(rfm, horizon="52W", margin=0.3)
+    >>> ax = ckp.plot_value_by_segment(clv)            # or a segment_summary table
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Lifecycle stage', 'Value (currency)')
     """
     frame = check_frame(data, "data")
     layers = [name for name, _ in SEGMENT_LAYERS]
@@ -148,6 +160,18 @@ def plot_value_concentration(
     -------
     matplotlib.axes.Axes
         One line per column (the first lines), then the diagonal.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> clv = ck.CLVModel.from_models(bg, gg).predict_clv(rfm, horizon="52W", margin=0.3)
+    >>> ax = ckp.plot_value_concentration(clv)
+    >>> ax.get_xlabel()
+    'Share of customers, most valuable first (%)'
     """
     if isinstance(clv, pd.Series):
         frame = clv.to_frame(name=str(clv.name) if clv.name is not None else "value")
@@ -195,6 +219,7 @@ def plot_probability_alive_vs_time_since_purchase(
     model: object,
     customers: pd.DataFrame,
     *,
+    time_unit: str | None = None,
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
@@ -211,6 +236,9 @@ def plot_probability_alive_vs_time_since_purchase(
     model : purchase model or CLVModel
     customers : pandas.DataFrame
         Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
+    time_unit : str, optional
+        The unit of ``customers`` when it does not record it in ``attrs["time_unit"]``
+        (a CSV round trip, ``merge`` or ``concat`` loses it); checked against the model's.
     ax : matplotlib Axes, optional
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.scatter` for the repeat buyers (e.g.
@@ -220,10 +248,20 @@ def plot_probability_alive_vs_time_since_purchase(
     -------
     matplotlib.axes.Axes
         Two point collections: repeat buyers, then customers without a repeat purchase.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> import clvkit.plotting as ckp
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> rfm = ck.datasets.simulate_rfm(500, seed=1)
+    >>> ax = ckp.plot_probability_alive_vs_time_since_purchase(bg, rfm)
+    >>> ax.get_xlabel(), len(ax.collections)  # repeat buyers, then one-time buyers
+    ('Time since last purchase (weeks)', 2)
     """
     caller = "plot_probability_alive_vs_time_since_purchase"
     purchase = purchase_model(model, caller)
-    rfm = purchase.read_customers(customers, caller=caller)
+    rfm = purchase.read_customers(customers, caller=caller, time_unit=time_unit)
     x, t_x, T = rfm["frequency"], rfm["recency"], rfm["T"]
     p = np.asarray(purchase.probability_alive(rfm))
     silence = T - t_x

@@ -1,7 +1,7 @@
 """Customer value as cash flows: what each step of the horizon is expected to bring.
 
 :func:`clv_cashflows` cuts the horizon into the discounting steps of
-:meth:`clvkit.CLVModel.predict_clv` (one model time unit unless ``period`` says
+:meth:`clvkit.CLVModel.predict_clv` (one model time unit unless ``step`` says
 otherwise) and gives, per customer or per segment and per step, the expected purchases
 in the step, their expected value, the step's discount factor, the discounted value and
 the cumulative discounted value. Summed over the steps, the discounted value is
@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clvkit._validation import check_rule
+from clvkit._validation import check_rule, renamed_argument
 from clvkit.errors import InputError
+from clvkit.models.gamma_gamma import spend_frequency
 from clvkit.models.uncertainty import (
     CELLS,
     DEFAULT_DRAWS,
@@ -54,7 +55,7 @@ def clv_cashflows(
     horizon: float | str,
     discount_rate: float = 0.0,
     margin: float | str | pd.Series | np.ndarray = 1.0,
-    period: float | str | None = None,
+    step: float | str | None = None,
     by: Hashable | pd.Series | None = None,
     total: bool = False,
     lifecycle: LifecycleRules | None = None,
@@ -64,6 +65,8 @@ def clv_cashflows(
     random_state: object = None,
     draws: pd.DataFrame | None = None,
     n_jobs: int = 1,
+    time_unit: str | None = None,
+    period: float | str | None = None,
 ) -> pd.DataFrame:
     """Expected value per discounting step, per customer or per segment.
 
@@ -73,8 +76,8 @@ def clv_cashflows(
         A fitted model.
     customers : DataFrame
         As for :meth:`clvkit.CLVModel.predict_clv`.
-    horizon, discount_rate, margin, period
-        As for :meth:`clvkit.CLVModel.predict_clv`: the steps are ``period`` long (one
+    horizon, discount_rate, margin, step
+        As for :meth:`clvkit.CLVModel.predict_clv`: the steps are ``step`` long (one
         model time unit by default), the last one shorter when ``horizon`` is not a
         multiple, and step ``k`` is discounted by ``(1 + discount_rate) ** (t_k / year)``.
     by : str or Series, optional
@@ -92,6 +95,11 @@ def clv_cashflows(
         discount factor.
     method, n_draws, random_state, draws, n_jobs
         How the interval is computed, as for :meth:`clvkit.CLVModel.predict_clv`.
+    time_unit : str, optional
+        The unit of a frame that does not record it, as for
+        :meth:`clvkit.CLVModel.predict_clv`.
+    period : float or str, optional
+        Deprecated name of ``step``.
 
     Returns
     -------
@@ -114,6 +122,7 @@ def clv_cashflows(
     True
     """
     caller = "clv_cashflows"
+    step = renamed_argument(caller, "period", period, "step", step)
     options = interval_options(
         interval,
         method=method,
@@ -136,14 +145,14 @@ def clv_cashflows(
         )
     if not isinstance(total, bool):
         raise InputError(f"The 'total' argument of {caller} must be True or False.")
-    rfm = model.read_customers(customers, None)
+    rfm = model.read_customers(customers, None, time_unit=time_unit, caller=caller)
     margins = margin_values(margin, customers, rfm.n)
-    steps = schedule(
-        horizon, time_unit=model.time_unit_, discount_rate=discount_rate, period=period
-    )
+    steps = schedule(horizon, time_unit=model.time_unit_, discount_rate=discount_rate, step=step)
     purchase, spend_model = model.purchase_model_, model.spend_model_
     x_name, _, T_name = purchase.columns
-    if spend_model.mean_spend() == float("inf") and np.any(rfm[x_name] == 0):
+    if spend_model.mean_spend() == float("inf") and np.any(
+        spend_frequency(rfm[x_name], rfm["monetary_value"]) == 0
+    ):
         raise InputError(
             f"The spend model's q = {spend_model.params_['q']:.4g} is <= 1: customers "
             "without a repeat purchase have no finite value. Refit with "
@@ -333,7 +342,7 @@ def _bounds(
     caller: str,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     x = rfm[model.purchase_model_.columns[0]]
-    plan = model._plan(options, x, caller)
+    plan = model._plan(options, rfm, caller)
     n, K = x.size, steps.ends.size
     m_all = np.broadcast_to(np.asarray(margins, dtype=np.float64), (n,))
     if labels is None:
@@ -353,11 +362,19 @@ def _bounds(
         def per_group(weights: np.ndarray | None) -> np.ndarray:
             return np.bincount(group, weights=weights, minlength=nt * S).reshape(nt, S)
 
-        count, margin_sum, margin_m = per_group(None), per_group(mg), per_group(mg * bv.monetary)
+        margins, margins_zero = bv.split_by_spend(mg)
+        count, margin_sum, margin_m = (
+            per_group(None),
+            per_group(margins),
+            per_group(mg * bv.monetary),
+        )
         pa = bv.p_alive[:, :, None]
         a, b = bv.spend_intercept[:, :, None], bv.spend_slope[:, :, None]
         w_purchases = pa * count  # (d, t, S)
         w_value = pa * (a * margin_sum + b * margin_m)
+        if margins_zero is not None and bv.spend_population is not None:
+            # repeat buyers whose purchases were worth nothing: the population mean spend
+            w_value += pa * (bv.spend_population[:, None, None] * per_group(margins_zero))
         # triples are sorted by pair: sum each pair's triples, then over the pair's steps
         starts = np.flatnonzero(np.diff(bv.triple_pair, prepend=-1))
         inc = bv.increments

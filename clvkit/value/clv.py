@@ -28,13 +28,23 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
-from clvkit._validation import check_rule, numeric_column
+from clvkit._progress import SILENT, Bar, check_progress, progress_bar
+from clvkit._time import check_time_unit
+from clvkit._validation import (
+    check_columns,
+    check_errors,
+    check_frame,
+    check_not_empty,
+    check_rule,
+    numeric_column,
+    renamed_argument,
+)
 from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
 from clvkit.models import (
     BetaGeo,
@@ -46,7 +56,18 @@ from clvkit.models import (
     uncertainty,
 )
 from clvkit.models._kernels.chunks import for_chunks
-from clvkit.models.inputs import RFMInput, read_rfm, read_weights
+from clvkit.models.gamma_gamma import spend_frequency
+from clvkit.models.inputs import (
+    RFMInput,
+    check_model_unit,
+    fine,
+    first,
+    flagged,
+    mark_rfm,
+    parse_numbers,
+    read_rfm,
+    read_weights,
+)
 from clvkit.models.uncertainty import DEFAULT_DRAWS, IntervalOptions, interval_options, make_plan
 from clvkit.value.discount import Schedule, schedule
 from clvkit.value.lifecycle import LifecycleRules, assign_stages, stages_categorical
@@ -117,11 +138,14 @@ class CLVModel:
     --------
     >>> import clvkit as ck
     >>> tx = ck.datasets.load_cdnow_transactions()
-    >>> rfm = ck.rfm_summary(tx, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    >>> cal = tx[tx["date"] <= "1997-09-30"]
+    >>> rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W",
+    ...                      observation_end="1997-09-30",
+    ...                      duplicates="keep")  # dates without times: real repeats
     >>> model = ck.CLVModel().fit(rfm)
     >>> clv = model.predict_clv(rfm, horizon="52W", discount_rate=0.10, margin=0.30)
     >>> round(float(clv["actual_clv"].sum()))
-    40862
+    73666
     >>> pnbd = ck.CLVModel(purchase_model=ck.ParetoNBD()).fit(rfm)
     >>> type(pnbd.purchase_model_).__name__
     'ParetoNBD'
@@ -137,11 +161,27 @@ class CLVModel:
         self.spend_model = spend_model
 
     def get_params(self) -> dict[str, Any]:
-        """The two templates, as scikit-learn's ``get_params``."""
+        """The two templates, as scikit-learn's ``get_params``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> params = ck.CLVModel(purchase_model=ck.ParetoNBD()).get_params()
+        >>> sorted(params), type(params["purchase_model"]).__name__
+        (['purchase_model', 'spend_model'], 'ParetoNBD')
+        """
         return {"purchase_model": self.purchase_model, "spend_model": self.spend_model}
 
     def set_params(self, **params: Any) -> Self:
-        """Set ``purchase_model`` and/or ``spend_model``; returns ``self``."""
+        """Set ``purchase_model`` and/or ``spend_model``; returns ``self``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> model = ck.CLVModel().set_params(spend_model=ck.GammaGamma(q_constraint=True))
+        >>> model.spend_model.q_constraint
+        True
+        """
         for name, value in params.items():
             if name not in ("purchase_model", "spend_model"):
                 raise InputError(
@@ -158,6 +198,7 @@ class CLVModel:
         *,
         weights: object = None,
         time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> Self:
         """Fit both models on one RFM frame.
 
@@ -170,25 +211,55 @@ class CLVModel:
         weights : array-like, optional
             Number of customers each row stands for.
         time_unit : str, optional
-            When the frame does not record it.
+            The unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ...). Required when the
+            frame does not record it in ``attrs["time_unit"]`` (a CSV or Parquet round
+            trip, ``merge``, ``concat`` or ``groupby().apply`` loses what
+            :func:`clvkit.rfm_summary` records); refused when it contradicts the frame.
+        progress : bool or None, default None
+            A bar for a purchase-model fit that takes more than a second (see
+            :meth:`clvkit.BetaGeo.fit`).
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        clvkit.errors.UnitError
+            If the frame's time unit cannot be established, saying how to give it.
+
+        Examples
+        --------
+        >>> import io
+        >>> import pandas as pd
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(500, seed=2, time_unit="W")
+        >>> ck.CLVModel().fit(rfm).time_unit_
+        'W'
+        >>> text = io.StringIO(rfm.to_csv())      # a CSV keeps the numbers, not the unit
+        >>> again = pd.read_csv(text, index_col="customer_id")
+        >>> ck.CLVModel().fit(again, time_unit="W").time_unit_
+        'W'
         """
         purchase = _template(self.purchase_model, PurchaseModel, BetaGeo, "purchase_model")
         spend = _template(self.spend_model, GammaGamma, GammaGamma, "spend_model")
-        if not isinstance(customers, pd.DataFrame):
+        attrs = customers.attrs if isinstance(customers, pd.DataFrame) else None
+        if attrs is None:  # engines: each model's fit reduces the source to distinct rows
+            from clvkit.engines.fitting import is_source, recorded_attrs
+
+            attrs = recorded_attrs(customers) if is_source(customers) else None
+        if attrs is None:
             raise InputError(
                 "CLVModel.fit needs a customers DataFrame with columns frequency, recency, "
                 f"T and monetary_value. Got {type(customers).__name__}."
             )
-        purchase.fit(customers, weights=weights, time_unit=time_unit)
+        show = check_progress(progress, "CLVModel.fit")
+        purchase.fit(customers, weights=weights, time_unit=time_unit, progress=show)
         spend.fit(customers, weights=weights, time_unit=purchase.time_unit_)
         self.purchase_model_ = purchase
         self.spend_model_ = spend
         self.time_unit_ = purchase.time_unit_
-        grain = customers.attrs.get("grain")
+        grain = attrs.get("grain")
         self.grain_ = grain if isinstance(grain, str) else None
         self.n_customers_ = purchase.n_customers_
         return self
@@ -240,7 +311,7 @@ class CLVModel:
         horizon: float | str,
         discount_rate: float = 0.0,
         margin: float | str | pd.Series | np.ndarray = 1.0,
-        period: float | str | None = None,
+        step: float | str | None = None,
         lifecycle: LifecycleRules | None = None,
         interval: float | None = None,
         method: str = "delta",
@@ -248,6 +319,11 @@ class CLVModel:
         random_state: object = None,
         draws: pd.DataFrame | None = None,
         n_jobs: int = 1,
+        time_unit: str | None = None,
+        errors: str = "raise",
+        output: str | os.PathLike[str] | None = None,
+        progress: bool | None = None,
+        period: float | str | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each customer over ``horizon``.
 
@@ -256,17 +332,19 @@ class CLVModel:
         customers : DataFrame
             The purchase model's columns (``frequency``, ``recency``, ``T``),
             ``monetary_value`` and ``historical_value`` (all produced by
-            ``rfm_summary(..., monetary=...)``).
+            ``rfm_summary(..., monetary=...)``). Repeat buyers whose ``monetary_value``
+            is 0 get the population mean spend (see :class:`clvkit.GammaGamma`).
         horizon : float or str
             A number of model time units or a calendar span: "52W", "12M", "365D", "1Y"
             (a month is 365.2425/12 days).
         discount_rate : float, default 0
-            Yearly discount rate (0.10 for 10 %), applied per step.
+            Yearly discount rate in [0, 1] (0.10 for 10 %), applied per step.
         margin : float, str or array-like, default 1
             Profit margin in [0, 1] applied to every value column: one number, the name
             of a column of ``customers``, or one value per customer.
-        period : float or str, optional
-            Discounting step; default one model time unit.
+        step : float or str, optional
+            Length of a discounting step (model time units or a span such as ``"1M"``);
+            default one model time unit.
         lifecycle : LifecycleRules, optional
             Thresholds of the ``lifecycle_stage`` column; default ``LifecycleRules()``.
         interval : float, optional
@@ -288,15 +366,40 @@ class CLVModel:
             Bootstrap parameters of both models from :meth:`bootstrap`.
         n_jobs : int, default 1
             Threads evaluating blocks of customers for the interval (-1: one per core).
+        time_unit : str, optional
+            The unit of ``recency`` and ``T`` when the frame does not record it in
+            ``attrs["time_unit"]`` (a CSV or Parquet round trip, ``merge``, ``concat`` or
+            ``groupby().apply`` loses what :func:`clvkit.rfm_summary` records). A frame in
+            no known unit is refused; a unit other than the model's is refused (nothing
+            is rescaled).
+        errors : {"raise", "mark"}, default "raise"
+            ``"raise"``: a row that breaks a rule raises for the whole frame, naming the
+            customers. ``"mark"``: the good rows are scored and each bad row gets its
+            message in the ``error`` column (its value columns NaN); problems of the whole
+            frame (a missing column, duplicated ids, an unknown unit) still raise. For
+            pandas frames.
+        output : path, optional
+            With ``customers`` a DuckDB relation or a Parquet/CSV path: write the result
+            to this Parquet file batch by batch (and return its path) instead of returning
+            a frame. See :mod:`clvkit.engines.scoring`.
+        progress : bool or None, default None
+            A bar counting customers scored (twice with ``interval``: the values, then
+            their bounds) when scoring takes more than a second: ``None`` on a terminal
+            or in a notebook only, ``True`` always, ``False`` never (needs ``tqdm``).
+        period : float or str, optional
+            Deprecated name of ``step``.
 
         Returns
         -------
         DataFrame
             Indexed like ``customers``: the columns of :data:`CLV_COLUMNS` (currency
             units, except ``p_alive`` and ``expected_purchases``), each followed by its
-            bounds when ``interval`` is given, and ``lifecycle_stage``. ``attrs`` records
-            the horizon, discount rate, period and margin, which
-            :func:`clvkit.segment_summary` reads for segment intervals.
+            bounds when ``interval`` is given, and ``lifecycle_stage``; with
+            ``errors="mark"``, an ``error`` column last (``None`` for scored rows).
+            ``attrs`` records the horizon, discount rate, step and margin, which
+            :func:`clvkit.segment_summary` reads for segment intervals. For a Spark
+            DataFrame, a Spark DataFrame of the same columns (the other columns of
+            ``customers``, such as the customer id, carried in front).
 
         Examples
         --------
@@ -306,62 +409,228 @@ class CLVModel:
         >>> clv = model.predict_clv(rfm, horizon="26W", discount_rate=0.1, margin=0.3)
         >>> bool((clv["potential_clv"] >= clv["actual_clv"]).all())
         True
+
+        One bad row among good ones, marked instead of refusing the frame:
+
+        >>> bad = rfm.copy()
+        >>> bad.loc[bad.index[0], "recency"] = 1e6
+        >>> marked = model.predict_clv(bad, horizon="26W", errors="mark")
+        >>> int(marked["error"].notna().sum()), int(marked["actual_clv"].notna().sum())
+        (1, 499)
         """
+        caller = "CLVModel.predict_clv"
         self._check_fitted()
+        step = renamed_argument(caller, "period", period, "step", step)
+        mode = check_errors(errors, caller)
         options = interval_options(
             interval,
             method=method,
             n_draws=n_draws,
             random_state=random_state,
             draws=draws,
-            caller="CLVModel.predict_clv",
+            caller=caller,
         )
-        jobs = uncertainty.check_n_jobs(n_jobs, "CLVModel.predict_clv")
+        jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
+        if not isinstance(customers, pd.DataFrame):  # engines: Spark, DuckDB or files
+            from clvkit.engines import scoring
+
+            if scoring.is_source(customers):
+                if interval is not None or mode == "mark":
+                    raise InputError(
+                        "CLVModel.predict_clv gives intervals and errors='mark' on pandas "
+                        "frames only; score the engine source without them, or collect a "
+                        "sample first."
+                    )
+                if time_unit is not None:
+                    check_time_unit(time_unit)
+                    if self.time_unit_ is not None and time_unit != self.time_unit_:
+                        raise UnitError(
+                            f"{caller}: time_unit={time_unit!r}, but the CLVModel was fitted "
+                            f"in {self.time_unit_!r}. Nothing is rescaled silently."
+                        )
+                return scoring.predict_clv(
+                    self, customers, horizon=horizon, discount_rate=discount_rate,
+                    margin=margin, step=step, lifecycle=lifecycle, output=output,
+                )  # fmt: skip
         if not isinstance(customers, pd.DataFrame):
             raise InputError(
                 "CLVModel.predict_clv needs a customers DataFrame; for one customer as a "
                 "mapping use clvkit.predict_clv(model, {...}, horizon=...)."
             )
-        rfm = self.read_customers(customers, None)
-        margins = margin_values(margin, customers, rfm.n)
-        columns, stages = self.predict_arrays(
-            rfm,
-            horizon=horizon,
-            discount_rate=discount_rate,
-            margin=margins,
-            period=period,
-            lifecycle=lifecycle,
-            options=options,
-            n_jobs=jobs,
-        )
-        # the arrays become the frame's columns as they are (no consolidating copy)
-        out = pd.DataFrame(columns, index=customers.index, copy=False)
-        out["lifecycle_stage"] = stages_categorical(stages)
+        problems: np.ndarray | None = None
+        try:
+            rfm = self.read_customers(customers, None, time_unit=time_unit)
+            margins = margin_values(margin, customers, rfm.n)
+        except InputError:
+            if mode == "raise":
+                raise
+            rfm, margins, problems = self._mark_frame(customers, margin, time_unit)
+        total = rfm.n * (1 if options is None else 2)
+        with progress_bar(
+            show, total=total, desc="predict_clv", unit="customer", unit_scale=True, delay=1.0
+        ) as bar:
+            args: dict[str, Any] = {
+                "horizon": horizon,
+                "discount_rate": discount_rate,
+                "step": step,
+                "lifecycle": lifecycle,
+                "options": options,
+                "n_jobs": jobs,
+                "bar": bar,
+            }
+            if problems is None:
+                columns, stages = self.predict_arrays(rfm, margin=margins, **args)
+                # the arrays become the frame's columns as they are (no consolidating copy)
+                out = pd.DataFrame(columns, index=customers.index, copy=False)
+                out["lifecycle_stage"] = stages_categorical(stages)
+            else:
+                out = self._marked_frame(rfm, margins, problems, customers.index, args)
+        if mode == "mark" and "error" not in out.columns:
+            out["error"] = pd.Series(None, index=out.index, dtype=object)
         out.attrs["time_unit"] = self.time_unit_
         out.attrs["horizon"] = horizon
         out.attrs["discount_rate"] = discount_rate
-        out.attrs["period"] = period
+        out.attrs["step"] = step
         out.attrs["margin"] = _margin_record(margin)
         if options is not None:
             out.attrs["interval"] = options.level
             out.attrs["interval_method"] = options.method
         return out
 
+    def _mark_frame(
+        self, customers: pd.DataFrame, margin: object, time_unit: str | None
+    ) -> tuple[RFMInput, np.ndarray | float, np.ndarray]:
+        """The good rows of a frame (validated) and each row's first problem."""
+        need = self.input_columns
+        # problems of the whole frame (columns, ids, unit) raise as with errors="raise"
+        frame = check_frame(customers, "customers")
+        check_columns(frame, need, "customers")
+        check_not_empty(len(frame), "customers")
+        index = frame.index
+        if index.has_duplicates:
+            check_rule(
+                np.asarray(index.duplicated(keep=False)),
+                "The customers frame index (customer ids)",
+                "must be unique",
+                index,
+            )
+        n = len(frame)
+        _, problems = mark_rfm({c: frame[c] for c in need}, "Column", n)
+        margins: np.ndarray | float
+        if isinstance(margin, str) or not np.isscalar(margin):
+            values = frame[margin] if isinstance(margin, str) and margin in frame else margin
+            if isinstance(margin, str) and margin not in frame:
+                margin_values(margin, frame, n)  # raises: no such column
+            subject = f"Column {margin!r} (margin)" if isinstance(margin, str) else "margin"
+            margins, found = parse_numbers(values, subject, n)
+            first(problems, found)
+            outside = (margins < 0) | (margins > 1)
+            first(problems, flagged(outside, f"{subject} must be in [0, 1] (0.30 for 30 %)"))
+        else:
+            margins = margin_values(margin, None, n)
+        good = fine(problems)
+        rfm = self.read_customers(
+            frame.loc[good, list(need)], None, time_unit=time_unit, allow_empty=True
+        )
+        if not isinstance(margins, float):
+            margins = margins[good]
+        return rfm, margins, problems
+
+    def _marked_frame(
+        self,
+        rfm: RFMInput,
+        margins: np.ndarray | float,
+        problems: np.ndarray,
+        index: pd.Index,
+        args: dict[str, Any],
+    ) -> pd.DataFrame:
+        """Scores of the good rows, NaN and the message for the bad ones."""
+        good = fine(problems)
+        if rfm.n:
+            columns, stages = self.predict_arrays(rfm, margin=margins, **args)
+        else:
+            columns, stages = {}, np.empty(0, dtype=np.intp)
+        names = list(columns) or list(CLV_COLUMNS)
+        out = pd.DataFrame({name: np.full(good.size, np.nan) for name in names}, index=index)
+        for name, values in columns.items():
+            out.loc[good, name] = values
+        codes = np.full(good.size, -1, dtype=np.intp)
+        codes[good] = stages
+        out["lifecycle_stage"] = stages_categorical(codes)
+        out["error"] = pd.Series(problems, index=index, dtype=object)
+        return out
+
     @property
     def input_columns(self) -> tuple[str, ...]:
-        """The per-customer columns :meth:`predict_clv` needs."""
+        """The per-customer columns :meth:`predict_clv` needs.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+        >>> gg = ck.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+        >>> ck.CLVModel.from_models(bg, gg).input_columns
+        ('frequency', 'recency', 'T', 'monetary_value', 'historical_value')
+        """
         self._check_fitted()
         return (*self.purchase_model_.columns, *_SPEND_COLUMNS)
 
-    def read_customers(self, customers: object, arrays: Mapping[str, object] | None) -> RFMInput:
-        """Validate the customers of :meth:`predict_clv` (a frame, or arrays by column)."""
-        return read_rfm(
+    def read_customers(
+        self,
+        customers: object,
+        arrays: Mapping[str, object] | None,
+        *,
+        time_unit: str | None = None,
+        ids: Sequence[Any] | None = None,
+        kind: str | None = None,
+        caller: str = "CLVModel.predict_clv",
+        allow_empty: bool = False,
+    ) -> RFMInput:
+        """Validate the customers of :meth:`predict_clv` (a frame, or arrays by column).
+
+        Parameters
+        ----------
+        customers : DataFrame or None
+            The columns of :attr:`input_columns`; None with ``arrays``.
+        arrays : mapping, optional
+            The same columns as arrays (bare numbers in the model's time unit).
+        time_unit : str, optional
+            The unit of a frame that does not record it (checked against the model's).
+        ids : sequence, optional
+            Customer ids of ``arrays``, named in messages.
+        kind : str, optional
+            How messages call a column of ``arrays`` (default ``"Argument"``).
+        caller : str, optional
+            The name used in messages.
+        allow_empty : bool, default False
+            Accept a frame without rows.
+
+        Returns
+        -------
+        RFMInput
+            Validated arrays, the frame's index and unit.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(100, seed=2)
+        >>> model = ck.CLVModel().fit(rfm)
+        >>> model.read_customers(rfm, None).n
+        100
+        """
+        rfm = read_rfm(
             customers,
             dict(arrays) if arrays is not None else {},
             need=self.input_columns,
-            caller="predict_clv",
-            positive_monetary=True,
+            caller=caller,
+            time_unit=time_unit,
+            ids=ids,
+            kind=kind,
+            allow_empty=allow_empty,
         )
+        check_model_unit(rfm, self.time_unit_, "CLVModel", caller)
+        return rfm
 
     def predict_arrays(
         self,
@@ -370,24 +639,58 @@ class CLVModel:
         horizon: object,
         discount_rate: object = 0.0,
         margin: np.ndarray | float = 1.0,
-        period: object = None,
+        step: object = None,
         lifecycle: LifecycleRules | None = None,
         options: IntervalOptions | None = None,
         n_jobs: int = 1,
+        bar: Bar = SILENT,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The CLV columns as arrays from validated input (the shared core), with the
-        bounds of each after it when ``options`` asks for an interval."""
+        bounds of each after it when ``options`` asks for an interval; ``bar`` advances
+        by the customers done (the values, then the bounds).
+
+        Parameters
+        ----------
+        rfm : RFMInput
+            From :meth:`read_customers`.
+        horizon, discount_rate, step, lifecycle
+            As for :meth:`predict_clv`.
+        margin : float or (n,) array
+            Checked margins (:func:`margin_values`).
+        options : IntervalOptions, optional
+            A checked interval request.
+        n_jobs : int, default 1
+            Threads for the interval.
+        bar : progress bar, optional
+            Advanced by the customers done.
+
+        Returns
+        -------
+        columns : dict of str to (n,) arrays
+            The :data:`CLV_COLUMNS` (and their bounds).
+        stages : (n,) int array
+            Lifecycle stage codes.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> rfm = ck.datasets.simulate_rfm(100, seed=2)
+        >>> model = ck.CLVModel().fit(rfm)
+        >>> columns, stages = model.predict_arrays(model.read_customers(rfm, None), horizon=26)
+        >>> columns["actual_clv"].shape, stages.shape
+        ((100,), (100,))
+        """
         self._check_fitted()
         purchase, spend_model = self.purchase_model_, self.spend_model_
-        steps = schedule(
-            horizon, time_unit=self.time_unit_, discount_rate=discount_rate, period=period
-        )
+        steps = schedule(horizon, time_unit=self.time_unit_, discount_rate=discount_rate, step=step)
         rules = LifecycleRules() if lifecycle is None else lifecycle
         if not isinstance(rules, LifecycleRules):
             raise InputError("The 'lifecycle' argument must be a clvkit LifecycleRules.")
         x_name, _, T_name = purchase.columns
         x = rfm[x_name]
-        if spend_model.mean_spend() == math.inf and np.any(x == 0):
+        if spend_model.mean_spend() == math.inf and np.any(
+            spend_frequency(x, rfm["monetary_value"]) == 0
+        ):
             raise InputError(
                 f"The spend model's q = {spend_model.params_['q']:.4g} is <= 1: the population "
                 "mean spend is infinite, so customers without a repeat purchase have no finite "
@@ -433,6 +736,7 @@ class CLVModel:
             )
 
         for_chunks(block, n, chunk=_CUSTOMER_BLOCK)
+        bar.update(n)
         if options is None:
             return columns, stages
         centers = {
@@ -442,7 +746,7 @@ class CLVModel:
             "expected_spend": columns["expected_spend"],
         }
         bounds = self._clv_bounds(
-            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs
+            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs, bar
         )
         with_bounds: dict[str, np.ndarray] = {}
         for name in CLV_COLUMNS:
@@ -452,8 +756,10 @@ class CLVModel:
             with_bounds[f"{name}_upper"] = upper
         return with_bounds, stages
 
-    def _plan(self, options: IntervalOptions, x: np.ndarray, caller: str) -> uncertainty.Plan:
-        """The parameter configurations of both models (checked for a finite mean spend)."""
+    def _plan(self, options: IntervalOptions, rfm: RFMInput, caller: str) -> uncertainty.Plan:
+        """The parameter configurations of both models (checked for a finite mean spend
+        where customers need the population mean)."""
+        x = spend_frequency(rfm[self.purchase_model_.columns[0]], rfm["monetary_value"])
         plan = make_plan(
             options,
             {"purchase_model": self.purchase_model_, "spend_model": self.spend_model_},
@@ -472,6 +778,7 @@ class CLVModel:
         options: IntervalOptions,
         caller: str,
         n_jobs: int = 1,
+        bar: Bar = SILENT,
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Lower and upper bounds of every CLV column, block of customers by block.
 
@@ -482,7 +789,7 @@ class CLVModel:
         quantiles over the draws.
         """
         x = rfm[self.purchase_model_.columns[0]]
-        plan = self._plan(options, x, caller)
+        plan = self._plan(options, rfm, caller)
         n = x.size
         margins = np.broadcast_to(np.asarray(margin, dtype=np.float64), (n,))
         delta = plan.method == "delta"
@@ -513,6 +820,7 @@ class CLVModel:
             }
 
         for r, block in clv_blocks(self, rfm, steps, plan, reduce, expand=not delta, n_jobs=n_jobs):
+            bar.update(np.size(r))
             for name, value in block.items():
                 if delta:
                     se[name][r] = value
@@ -543,6 +851,8 @@ class CLVModel:
         weights: object = None,
         random_state: object = None,
         n_jobs: int = 1,
+        time_unit: str | None = None,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Both models refitted on customers resampled with replacement, one row per draw.
 
@@ -564,6 +874,11 @@ class CLVModel:
             Seed; each draw has its own child seed (the draws do not depend on ``n_jobs``).
         n_jobs : int, default 1
             Threads refitting in parallel (-1: one per core).
+        time_unit : str, optional
+            The unit of a frame that does not record it, as in :meth:`predict_clv`.
+        progress : bool or None, default None
+            A bar counting the refits: ``None`` on a terminal or in a notebook only,
+            ``True`` always, ``False`` never (needs ``tqdm``).
 
         Returns
         -------
@@ -586,9 +901,11 @@ class CLVModel:
             None, method="bootstrap", n_draws=n_draws, random_state=random_state, caller=caller
         )
         jobs = uncertainty.check_n_jobs(n_jobs, caller)
+        show = check_progress(progress, caller)
         purchase, spend = self.purchase_model_, self.spend_model_
         columns = (*purchase.columns, "monetary_value")
-        rfm = read_rfm(customers, {}, need=columns, caller=caller, positive_monetary=True)
+        rfm = read_rfm(customers, {}, need=columns, caller=caller, time_unit=time_unit)
+        check_model_unit(rfm, self.time_unit_, "CLVModel", caller)
         w = read_weights(weights, rfm.n, rfm.index)
         rows, row_weights = uncertainty.distinct_rows([rfm[c] for c in columns], w)
         unit = rfm.time_unit if rfm.time_unit is not None else self.time_unit_
@@ -597,32 +914,35 @@ class CLVModel:
             clone(m).set_params(initial_params=m.params_.to_dict()) for m in (purchase, spend)
         ]
 
-        def refit(resampled: np.ndarray) -> np.ndarray | None:
-            parts = []
-            for template in templates:
-
-                def fit(template: Any = template) -> Any:
-                    return clone(template).fit(frame, weights=resampled, time_unit=unit)
-
-                params = uncertainty.try_refit(fit)
-                if params is None:
-                    return None
-                parts.append(params)
-            return np.concatenate(parts)
-
         names = pd.MultiIndex.from_tuples(
             [("purchase_model", p) for p in purchase.param_names]
             + [("spend_model", p) for p in spend.param_names]
         )
-        return uncertainty.bootstrap_draws(
-            refit,
-            row_weights,
-            n_draws=int(n_draws),
-            random_state=random_state,
-            n_jobs=jobs,
-            columns=names,
-            caller=caller,
-        )
+        with progress_bar(show, total=int(n_draws), desc=caller, unit="fit", exclusive=True) as bar:
+
+            def refit(resampled: np.ndarray) -> np.ndarray | None:
+                parts = []
+                for template in templates:
+
+                    def fit(template: Any = template) -> Any:
+                        return clone(template)._refit(frame, resampled, unit)
+
+                    params = uncertainty.try_refit(fit)
+                    if params is None:
+                        break
+                    parts.append(params)
+                bar.update()
+                return np.concatenate(parts) if len(parts) == len(templates) else None
+
+            return uncertainty.bootstrap_draws(
+                refit,
+                row_weights,
+                n_draws=int(n_draws),
+                random_state=random_state,
+                n_jobs=jobs,
+                columns=names,
+                caller=caller,
+            )
 
     # -- model files ------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:

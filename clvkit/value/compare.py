@@ -43,7 +43,11 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 
 
 def holdout_deciles(
-    model: object, calibration_holdout: pd.DataFrame, *, n_groups: int = 10
+    model: object,
+    calibration_holdout: pd.DataFrame,
+    *,
+    n_groups: int = 10,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Mean predicted and actual holdout purchases by group of predicted purchases.
 
@@ -59,6 +63,9 @@ def holdout_deciles(
         From :func:`clvkit.calibration_holdout`.
     n_groups : int, default 10
         Number of groups (10: deciles).
+    time_unit : str, optional
+        The unit of a frame that does not record it; see
+        :func:`clvkit.holdout_predictions`.
 
     Returns
     -------
@@ -78,7 +85,7 @@ def holdout_deciles(
     """
     if isinstance(n_groups, bool) or not isinstance(n_groups, int) or n_groups < 2:
         raise InputError(f"The 'n_groups' argument must be an integer >= 2. Got {n_groups!r}.")
-    table = holdout_predictions(model, calibration_holdout)
+    table = holdout_predictions(model, calibration_holdout, time_unit=time_unit)
     n = len(table)
     if n < n_groups:
         raise InputError(f"holdout_deciles needs at least {n_groups} customers; got {n}.")
@@ -125,7 +132,12 @@ def normalized_gini(actual: np.ndarray, predicted: np.ndarray) -> float:
     return gini(predicted) / gini(actual)
 
 
-def compare_models(models: Mapping[str, object], calibration_holdout: pd.DataFrame) -> pd.DataFrame:
+def compare_models(
+    models: Mapping[str, object],
+    calibration_holdout: pd.DataFrame,
+    *,
+    time_unit: str | None = None,
+) -> pd.DataFrame:
     """A scorecard of several purchase models on one calibration/holdout split.
 
     Fit each model on the calibration columns of ``calibration_holdout`` first (any
@@ -150,6 +162,9 @@ def compare_models(models: Mapping[str, object], calibration_holdout: pd.DataFra
         Names (the rows of the table) to fitted purchase models or CLVModels.
     calibration_holdout : pandas.DataFrame
         From :func:`clvkit.calibration_holdout`.
+    time_unit : str, optional
+        The unit of a frame that does not record it; see
+        :func:`clvkit.holdout_predictions`.
 
     Returns
     -------
@@ -181,13 +196,13 @@ def compare_models(models: Mapping[str, object], calibration_holdout: pd.DataFra
             raise InputError(f"Model names must be strings. Got {name!r}.")
         purchase = purchase_model_of(model, "compare_models")
         k = len(purchase.param_names)
-        ll = purchase.log_likelihood(frame)
+        ll = purchase.log_likelihood(frame, time_unit=time_unit)
         n = len(frame)
-        table = holdout_predictions(model, frame)
+        table = holdout_predictions(model, frame, time_unit=time_unit)
         y = table["actual_purchases"].to_numpy()
         yhat = table["predicted_purchases"].to_numpy()
         error = yhat - y
-        deciles = holdout_deciles(model, frame)
+        deciles = holdout_deciles(model, frame, time_unit=time_unit)
         total = float(y.sum())
         rows.append(
             {

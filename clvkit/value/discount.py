@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from clvkit._time import DAYS_PER_YEAR, parse_horizon, unit_length_days
+from clvkit._validation import check_discount_rate
 from clvkit.errors import InputError, UnitError
 
-__all__ = ["Schedule", "schedule"]
+__all__ = ["Schedule", "check_discount_rate", "schedule"]
 
 _MAX_STEPS = 100_000
 
@@ -45,7 +46,7 @@ def schedule(
     *,
     time_unit: str | None,
     discount_rate: object = 0.0,
-    period: object = None,
+    step: object = None,
 ) -> Schedule:
     """Build the discounting schedule of a CLV horizon.
 
@@ -56,24 +57,22 @@ def schedule(
     time_unit : str or None
         The model's time unit; ``None`` allows plain numbers and a zero rate only.
     discount_rate : float
-        Yearly rate, >= 0 (0.10 for 10 % a year).
-    period : float or str, optional
+        Yearly rate in [0, 1] (0.10 for 10 % a year).
+    step : float or str, optional
         Step length; default one model time unit.
     """
     H = parse_horizon(horizon, time_unit, argument="horizon", allow_zero=False)
-    rate = _check_rate(discount_rate)
-    step = (
-        1.0
-        if period is None
-        else parse_horizon(period, time_unit, argument="period", allow_zero=False)
+    rate = check_discount_rate(discount_rate)
+    length = (
+        1.0 if step is None else parse_horizon(step, time_unit, argument="step", allow_zero=False)
     )
-    n_steps = math.ceil(H / step - 1e-9)
+    n_steps = math.ceil(H / length - 1e-9)
     if n_steps > _MAX_STEPS:
         raise InputError(
             f"The horizon is {n_steps:,} discounting steps long (more than {_MAX_STEPS:,}); "
-            "pass a longer 'period'."
+            "pass a longer 'step'."
         )
-    ends = np.minimum(step * np.arange(1, n_steps + 1, dtype=float), H)
+    ends = np.minimum(length * np.arange(1, n_steps + 1, dtype=float), H)
     ends[-1] = H
     if rate == 0.0:
         return Schedule(horizon=H, ends=ends, factors=np.ones_like(ends))
@@ -84,15 +83,3 @@ def schedule(
         )
     years = ends * unit_length_days(time_unit) / DAYS_PER_YEAR
     return Schedule(horizon=H, ends=ends, factors=np.exp(-years * math.log1p(rate)))
-
-
-def _check_rate(rate: object) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, int | float | np.floating):
-        raise InputError(f"The 'discount_rate' argument must be a number. Got {rate!r} instead.")
-    value = float(rate)
-    if not (math.isfinite(value) and value >= 0):
-        raise InputError(
-            f"The 'discount_rate' argument must be finite and >= 0 (a yearly rate, 0.10 for "
-            f"10 %). Got {rate!r} instead."
-        )
-    return value

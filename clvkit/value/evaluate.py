@@ -30,6 +30,7 @@ from clvkit._validation import (
     check_not_empty,
     check_rule,
     numeric_column,
+    renamed_argument,
 )
 from clvkit.data.transactions import _parse_instant, purchases
 from clvkit.errors import InputError, UnitError
@@ -62,7 +63,9 @@ EVALUATION_COLUMNS: tuple[str, ...] = (
 _NEEDED = ("frequency", "recency", "T", "frequency_holdout", "duration_holdout")
 
 
-def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.DataFrame:
+def holdout_predictions(
+    model: object, calibration_holdout: pd.DataFrame, *, time_unit: str | None = None
+) -> pd.DataFrame:
     """Each customer's holdout outcome beside the model's predictions for it.
 
     Parameters
@@ -73,6 +76,11 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
         From :func:`clvkit.calibration_holdout`: columns ``frequency``, ``recency``,
         ``T``, ``frequency_holdout`` and ``duration_holdout`` (in the model's time unit).
         Never modified.
+    time_unit : str, optional
+        The unit of ``recency``, ``T`` and ``duration_holdout`` when the frame does not
+        record it in ``attrs["time_unit"]`` (a CSV or Parquet round trip, ``merge`` or
+        ``concat`` loses it); a frame in no known unit, or in another unit than the
+        model's, is refused.
 
     Returns
     -------
@@ -91,7 +99,18 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
         If ``model`` is not a fitted purchase model or CLVModel, a column is missing or breaks
         its rule (``frequency_holdout`` a whole number >= 0, ``duration_holdout`` > 0).
     clvkit.errors.UnitError
-        If the frame's recorded time unit differs from the model's.
+        If the frame's time unit differs from the model's or cannot be established.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W",
+    ...                              duplicates="keep")  # real repeated purchases
+    >>> table = ck.holdout_predictions(ck.BetaGeo().fit(cal), cal)
+    >>> list(table.columns)
+    ['actual_purchases', 'predicted_purchases', 'bought', 'p_buy']
     """
     purchase = purchase_model_of(model, "holdout_predictions")
     frame = check_frame(calibration_holdout, "calibration_holdout")
@@ -116,8 +135,12 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
         rows = duration == window
         part = history if rows.all() else history.loc[rows]
         part.attrs = dict(frame.attrs)
-        predicted[rows] = np.asarray(purchase.expected_purchases(part, float(window)))
-        p_buy[rows] = np.asarray(purchase.probability_purchase(part, float(window)))
+        predicted[rows] = np.asarray(
+            purchase.expected_purchases(part, float(window), time_unit=time_unit)
+        )
+        p_buy[rows] = np.asarray(
+            purchase.probability_purchase(part, float(window), time_unit=time_unit)
+        )
     return pd.DataFrame(
         {
             "actual_purchases": actual,
@@ -134,6 +157,7 @@ def evaluate(
     calibration_holdout: pd.DataFrame,
     *,
     name: str | None = None,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Score a model's holdout predictions: errors per customer, in total, and calibration.
 
@@ -158,6 +182,8 @@ def evaluate(
         From :func:`clvkit.calibration_holdout`; see :func:`holdout_predictions`.
     name : str, optional
         Label of the result's row; the model's class name by default.
+    time_unit : str, optional
+        The unit of a frame that does not record it; see :func:`holdout_predictions`.
 
     Returns
     -------
@@ -178,14 +204,19 @@ def evaluate(
 
     Examples
     --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
     >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
-    ...                              observation_end="1998-06-30", time_unit="W")
-    >>> bg = ck.BetaGeo().fit(cal)                                       # doctest: +SKIP
-    >>> evaluate(bg, cal).T                                              # doctest: +SKIP
+    ...                              observation_end="1998-06-30", time_unit="W",
+    ...                              duplicates="keep")  # real repeated purchases
+    >>> bg = ck.BetaGeo().fit(cal)
+    >>> scores = ck.evaluate(bg, cal)
+    >>> scores[["mae", "rmse", "brier"]].round(3).to_dict("records")
+    [{'mae': 0.785, 'rmse': 1.608, 'brier': 0.161}]
     """
     if name is not None and not isinstance(name, str):
         raise InputError(f"The 'name' argument of evaluate must be a string. Got {name!r}.")
-    table = holdout_predictions(model, calibration_holdout)
+    table = holdout_predictions(model, calibration_holdout, time_unit=time_unit)
     y = table["actual_purchases"].to_numpy()
     yhat = table["predicted_purchases"].to_numpy()
     bought = table["bought"].to_numpy()
@@ -228,21 +259,22 @@ def repeat_purchases_over_time(
     *,
     calibration_end: object,
     observation_end: object = None,
-    period: str = "W",
+    bucket: str | None = None,
     customer_id: Hashable = "customer_id",
     datetime: Hashable = "date",
     datetime_format: str | None = None,
+    period: str | None = None,
 ) -> pd.DataFrame:
-    """Actual and expected repeat purchases of the calibration cohort, period by period.
+    """Actual and expected repeat purchases of the calibration cohort, bucket by bucket.
 
     The cohort is every customer whose first purchase is on or before ``calibration_end``
     (the customers the model was fitted on). Its actual repeat purchases (each customer's
-    purchases after the first; daily grain) are counted in consecutive periods of one
-    ``period`` from the first acquisition day to ``observation_end``. The expected count
-    by the end of each period adds each customer's ``E[X(age)]`` (the purchase model's
-    ``expected_purchases_new_customer``; for BG/NBD Fader, Hardie & Lee 2005, eq. 9),
-    ``age`` running from the customer's first purchase to the last day of the period, in
-    the model's time unit, on the same day clock as :func:`clvkit.rfm_summary` (a
+    purchases after the first; daily grain) are counted in consecutive buckets of one
+    fixed length (``bucket``) from the first acquisition day to ``observation_end``. The
+    expected count by the end of each bucket adds each customer's ``E[X(age)]`` (the
+    purchase model's ``expected_purchases_new_customer``; for BG/NBD Fader, Hardie & Lee
+    2005, eq. 9), ``age`` running from the customer's first purchase to the last day of
+    the bucket, in the model's time unit, on the same day clock as :func:`clvkit.rfm_summary` (a
     purchase on the last day counts). Over the calibration period this is an in-sample
     fit; after ``calibration_end`` it is a forecast.
 
@@ -257,21 +289,24 @@ def repeat_purchases_over_time(
     observation_end : str, datetime-like or None, default None
         Last day of the holdout period; the last transaction's day when None. Later
         transactions are excluded with a :class:`~clvkit.errors.DataWarning`.
-    period : {"D", "W", "M", "Q", "Y"}, default "W"
-        Length of each period (calendar-true: a month is 365.2425/12 days), counted from
-        the first acquisition day; the last period may be shorter.
+    bucket : {"D", "W", "M", "Q", "Y"}, default "W"
+        Fixed length of each bucket (calendar-true: a month is 365.2425/12 days), counted
+        from the first acquisition day, not calendar months; the last bucket may be
+        shorter.
     customer_id, datetime, datetime_format
         As in :func:`clvkit.rfm_summary`.
+    period : str, optional
+        Deprecated name of ``bucket``.
 
     Returns
     -------
-    pandas.DataFrame, shape (n_periods, 6)
-        Indexed by ``period_end`` (the last day of each period). Columns:
-        ``actual`` and ``expected`` (repeat purchases in the period),
+    pandas.DataFrame, shape (n_buckets, 6)
+        Indexed by ``period_end`` (the last day of each bucket). Columns:
+        ``actual`` and ``expected`` (repeat purchases in the bucket),
         ``actual_cumulative`` and ``expected_cumulative`` (since the first acquisition),
-        ``days`` (length of the period in days) and ``holdout`` (True for periods that
+        ``days`` (length of the bucket in days) and ``holdout`` (True for buckets that
         end after ``calibration_end``). ``attrs`` holds ``calibration_end``,
-        ``observation_end``, ``period`` and ``time_unit``.
+        ``observation_end``, ``bucket`` and ``time_unit``.
 
     Raises
     ------
@@ -280,9 +315,24 @@ def repeat_purchases_over_time(
         CLVModel was fitted on another grain than days, or ``calibration_end`` is not
         before ``observation_end``.
     clvkit.errors.UnitError
-        If ``period`` is unknown or the model has no time unit.
+        If ``bucket`` is unknown or the model has no time unit.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> tx = ck.datasets.load_cdnow_transactions()
+    >>> cal = ck.calibration_holdout(tx, calibration_end="1997-09-30",
+    ...                              observation_end="1998-06-30", time_unit="W",
+    ...                              duplicates="keep")  # real repeated purchases
+    >>> table = repeat_purchases_over_time(ck.BetaGeo().fit(cal), tx,
+    ...     calibration_end="1997-09-30", observation_end="1998-06-30", bucket="M")
+    >>> list(table.columns)[:4]
+    ['actual', 'expected', 'actual_cumulative', 'expected_cumulative']
     """
-    purchase = purchase_model_of(model, "repeat_purchases_over_time")
+    caller = "repeat_purchases_over_time"
+    bucket = renamed_argument(caller, "period", period, "bucket", bucket)
+    bucket = "W" if bucket is None else bucket
+    purchase = purchase_model_of(model, caller)
     if purchase.time_unit_ is None:
         raise UnitError(
             "repeat_purchases_over_time needs a model with a time unit to convert days to "
@@ -294,10 +344,10 @@ def repeat_purchases_over_time(
             "repeat_purchases_over_time counts purchases on the daily grain, but the "
             f"CLVModel was fitted on grain {grain!r}."
         )
-    if not isinstance(period, str) or period not in DAYS_PER_UNIT or period == "h":
+    if not isinstance(bucket, str) or bucket not in DAYS_PER_UNIT or bucket == "h":
         raise UnitError(
-            "The 'period' argument of repeat_purchases_over_time must be one of "
-            f"['D', 'W', 'M', 'Q', 'Y']. Got {period!r} instead."
+            "The 'bucket' argument of repeat_purchases_over_time must be one of "
+            f"['D', 'W', 'M', 'Q', 'Y']. Got {bucket!r} instead."
         )
     if calibration_end is None:
         raise InputError("The 'calibration_end' argument is required (e.g. '1997-09-30').")
@@ -332,7 +382,7 @@ def repeat_purchases_over_time(
     repeat &= in_cohort[bought.customer]
     repeat_day = ((day[repeat] - origin) / np.timedelta64(1, "D")).astype(np.float64)
 
-    length = DAYS_PER_UNIT[period]
+    length = DAYS_PER_UNIT[bucket]
     last_day = float((end - origin) / np.timedelta64(1, "D"))
     n_periods = math.floor(last_day / length) + 1
     # a period covers days [k L, (k+1) L); its last whole day is ceil((k+1) L) - 1
@@ -360,7 +410,7 @@ def repeat_purchases_over_time(
     out.attrs.update(
         calibration_end=pd.Timestamp(cal_end).date().isoformat(),
         observation_end=pd.Timestamp(end).date().isoformat(),
-        period=period,
+        bucket=bucket,
         time_unit=purchase.time_unit_,
     )
     return out

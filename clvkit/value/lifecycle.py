@@ -61,6 +61,13 @@ class LifecycleRules:
     39-week calibration they put the customers who never bought again (60 %) in win-back:
     15 % of those buy in the following 39 weeks, against 54 % to 87 % of the customers
     with ``p_active >= 0.2``. Tune them to your purchase cycle.
+
+    Examples
+    --------
+    >>> import clvkit as ck
+    >>> rules = ck.LifecycleRules(activity_window="26W", lost_below=0.05)
+    >>> rules.new_within, rules.activity_window, rules.lost_below
+    ('13W', '26W', 0.05)
     """
 
     new_within: float | str = "13W"
@@ -97,6 +104,12 @@ class LifecycleRules:
         For a discrete-time model (purchase occasions) both are rounded up to whole
         occasions, the activity window to at least one: "13W" of a yearly model is the
         next occasion.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.LifecycleRules().windows("W"), ck.LifecycleRules().windows("D")
+        ((13.0, 13.0), (91.0, 91.0))
         """
         new = parse_horizon(self.new_within, time_unit, argument="new_within")
         window = parse_horizon(
@@ -132,6 +145,8 @@ def lifecycle_stage(
     model: object,
     customers: pd.DataFrame,
     rules: LifecycleRules | None = None,
+    *,
+    time_unit: str | None = None,
 ) -> pd.Series:
     """Assign each customer one of the five ordered lifecycle stages.
 
@@ -144,19 +159,36 @@ def lifecycle_stage(
         Columns ``frequency``, ``recency``, ``T`` in the model's time unit.
     rules : LifecycleRules, optional
         Thresholds; default ``LifecycleRules()``.
+    time_unit : str, optional
+        The unit of ``recency`` and ``T`` when ``customers`` does not record it in
+        ``attrs["time_unit"]`` (a CSV or Parquet round trip, ``merge`` or ``concat``
+        loses it); a frame in no known unit, or in another unit than the model's, is
+        refused.
 
     Returns
     -------
     Series
         Ordered categorical with categories :data:`STAGES`, indexed like ``customers``,
         named ``lifecycle_stage``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import clvkit as ck
+    >>> bg = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> customers = pd.DataFrame({"frequency": [0.0, 0.0, 3.0, 3.0],
+    ...                           "recency": [0.0, 0.0, 30.0, 5.0],
+    ...                           "T": [4.0, 150.0, 38.0, 38.0]},
+    ...                          index=["new", "gone", "active", "fading"])
+    >>> ck.lifecycle_stage(bg, customers, time_unit="W").astype(str).tolist()
+    ['welcome', 'win-back', 'development', 'win-back']
     """
     purchase = purchase_model_of(model, "lifecycle_stage")
     rules = LifecycleRules() if rules is None else rules
     if not isinstance(rules, LifecycleRules):
         raise InputError("The 'rules' argument must be a clvkit LifecycleRules.")
     new_within, window = rules.windows(purchase.time_unit_, discrete=purchase.discrete)
-    p_active = purchase.probability_purchase(customers, window)
+    p_active = purchase.probability_purchase(customers, window, time_unit=time_unit)
     frame = customers
     codes = assign_stages(
         rules,

@@ -183,6 +183,11 @@ class BlockValues:
         With ``steps``: the expected purchases while alive in each discounting step.
     spend_intercept, spend_slope : (d_s, t) arrays
         Expected spend ``intercept + slope * monetary_value`` of each distinct history.
+    zero_spend : (B,) bool array or None
+        Repeat buyers whose ``monetary_value`` is 0, who get the population mean spend
+        instead (None when the block has none).
+    spend_population : (d_s,) array or None
+        The population mean spend ``p v / (q - 1)`` (with ``zero_spend``).
     """
 
     rows: np.ndarray
@@ -196,6 +201,8 @@ class BlockValues:
     increments: np.ndarray | None
     spend_intercept: np.ndarray
     spend_slope: np.ndarray
+    zero_spend: np.ndarray | None = None
+    spend_population: np.ndarray | None = None
 
     def customer_p_alive(self) -> np.ndarray:
         """P(alive) per customer: (d_p, B)."""
@@ -213,7 +220,16 @@ class BlockValues:
         """Expected spend per customer: (d_s, B)."""
         out = self.spend_slope[:, self.triple] * self.monetary
         out += self.spend_intercept[:, self.triple]
+        if self.zero_spend is not None and self.spend_population is not None:
+            out[:, self.zero_spend] = self.spend_population[:, None]
         return out
+
+    def split_by_spend(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per-customer ``weights`` split into those of customers whose spend follows
+        their history and those who get the population mean (None when there are none)."""
+        if self.zero_spend is None:
+            return weights, None
+        return np.where(self.zero_spend, 0.0, weights), np.where(self.zero_spend, weights, 0.0)
 
 
 def clv_blocks(
@@ -252,18 +268,28 @@ def clv_blocks(
     x_name, tx_name, T_name = purchase.columns
     x, t_x, T = rfm[x_name], rfm[tx_name], rfm[T_name]
     m = rfm["monetary_value"]
+    zero = (m == 0) & (x > 0)  # repeat purchases worth nothing: the population mean spend
+    any_zero = bool(zero.any())
     curves = StepCurves(purchase, schedule.ends, schedule.factors)
 
     def evaluate(cb: CustomerBlock) -> _R:
         pa = purchase._p_alive_at(p_params, cb, per_triple=True)
         total, disc, inc = curves.evaluate(p_params, cb.pair_x, cb.pair_T, steps)
         intercept, slope = spend_model._spend_terms_at(s_params, cb.triple_x)
+        zero_rows = zero[cb.rows] if any_zero else None
+        population = None
+        if zero_rows is not None and zero_rows.any():
+            population = spend_model._spend_terms_at(s_params, np.zeros(1))[0][:, 0]
+        else:
+            zero_rows = None
         if expand_p:
             pa, total, disc = pa[ip], total[ip], disc[ip]
             if inc is not None:
                 inc = inc[ip]
         if expand_s:
             intercept, slope = intercept[is_], slope[is_]
+            if population is not None:
+                population = population[is_]
         new_triple = np.flatnonzero(np.diff(cb.triple, prepend=-1))
         return reduce(
             BlockValues(
@@ -278,6 +304,8 @@ def clv_blocks(
                 increments=inc,
                 spend_intercept=intercept,
                 spend_slope=slope,
+                zero_spend=zero_rows,
+                spend_population=population,
             )
         )
 

@@ -48,6 +48,7 @@ def segment_summary(
     random_state: object = None,
     draws: pd.DataFrame | None = None,
     n_jobs: int = 1,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Actual versus potential value per segment, optionally with intervals.
 
@@ -63,7 +64,7 @@ def segment_summary(
         column: ``c_lower`` and ``c_upper`` beside each. A segment's interval is that of
         its total (mean, share) evaluated at each parameter draw (see the module notes);
         segment membership is that of ``clv``. Needs ``model`` and ``customers``; the
-        horizon, discount rate, period and margin are read from ``clv.attrs`` (recorded
+        horizon, discount rate, step and margin are read from ``clv.attrs`` (recorded
         by ``predict_clv``).
     model : CLVModel, optional
         The model that produced ``clv`` (for ``interval``).
@@ -83,6 +84,9 @@ def segment_summary(
         Bootstrap parameters from :meth:`clvkit.CLVModel.bootstrap`.
     n_jobs : int, default 1
         Threads evaluating blocks of customers (-1: one per core).
+    time_unit : str, optional
+        The unit of ``customers`` when it does not record it (for ``interval``), as in
+        :meth:`clvkit.CLVModel.predict_clv`.
 
     Returns
     -------
@@ -140,7 +144,7 @@ def segment_summary(
     out = out.join(means.add_prefix("mean_"))
     if options is None:
         return out
-    return _with_intervals(out, frame, labels, options, model, customers, margin, jobs)
+    return _with_intervals(out, frame, labels, options, model, customers, margin, jobs, time_unit)
 
 
 #: delta-method scales of the segment columns (totals and means on the log scale,
@@ -167,6 +171,7 @@ def _with_intervals(
     customers: object,
     margin: object,
     jobs: int,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """The segment table with the bounds of each value column beside it."""
     caller = "segment_summary"
@@ -197,7 +202,7 @@ def _with_intervals(
         frame.index,
     )
     rows = customers if customers.index.equals(frame.index) else customers.loc[frame.index]
-    rfm = model.read_customers(rows, None)
+    rfm = model.read_customers(rows, None, time_unit=time_unit, caller=caller)
     recorded = attrs.get("margin")
     if margin is None and recorded is None:
         raise InputError(
@@ -209,10 +214,9 @@ def _with_intervals(
         attrs["horizon"],
         time_unit=model.time_unit_,
         discount_rate=attrs.get("discount_rate", 0.0),
-        period=attrs.get("period"),
+        step=attrs.get("step", attrs.get("period")),
     )
-    x = rfm[model.purchase_model_.columns[0]]
-    plan = model._plan(options, x, caller)
+    plan = model._plan(options, rfm, caller)
     segments = out.index
     codes = np.asarray(segments.get_indexer(pd.Index(labels)), dtype=np.intp)
     S, d = len(segments), plan.n_configs
@@ -232,19 +236,31 @@ def _with_intervals(
 
         mg = m_all[bv.rows]
         count, m_sum = per_group(None), per_group(bv.monetary)
-        margin_sum, margin_m = per_group(mg), per_group(mg * bv.monetary)
+        margin_m = per_group(mg * bv.monetary)
+        ones, ones_zero = bv.split_by_spend(np.ones(mg.size))
+        margins, margins_zero = bv.split_by_spend(mg)
+        count_spend = count if ones_zero is None else per_group(ones)
+        margin_sum = per_group(margins)
         pa = bv.p_alive
         total = bv.alive_total[:, bv.triple_pair]
         disc = bv.alive_discounted[:, bv.triple_pair]
         a, b = bv.spend_intercept, bv.spend_slope
         value_a, value_b = disc * a, disc * b  # potential value = value_a A + value_b B
-        return {
+        sums = {
             "p_alive": _sum(pa, count),
-            "expected_spend": _sum(a, count) + _sum(b, m_sum),
+            "expected_spend": _sum(a, count_spend) + _sum(b, m_sum),
             "expected_purchases": _sum(pa * total, count),
             "potential_value": _sum(value_a, margin_sum) + _sum(value_b, margin_m),
             "expected_value": _sum(pa * value_a, margin_sum) + _sum(pa * value_b, margin_m),
         }
+        if ones_zero is not None and margins_zero is not None:
+            # repeat buyers whose purchases were worth nothing: the population mean spend
+            pop = bv.spend_population[:, None]  # type: ignore[index]
+            margin_zero = per_group(margins_zero)
+            sums["expected_spend"] += pop * per_group(ones_zero).sum(axis=1)[None, :]
+            sums["potential_value"] += pop * _sum(disc, margin_zero)
+            sums["expected_value"] += pop * _sum(pa * disc, margin_zero)
+        return sums
 
     for block_sums in clv_blocks(model, rfm, steps, plan, reduce, n_jobs=jobs):
         for name, values in block_sums.items():

@@ -65,6 +65,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from clvkit._time import check_time_unit
 from clvkit.errors import InputError, ModelFileError, NotFittedError, UnitError
 from clvkit.models import ContractualModel, ShiftedBetaGeo, check_is_fitted, clone, persistence
 from clvkit.models.contract_inputs import read_subscribers
@@ -113,11 +114,26 @@ class SubscriptionValue:
         self.retention_model = retention_model
 
     def get_params(self) -> dict[str, Any]:
-        """The template, as scikit-learn's ``get_params``."""
+        """The template, as scikit-learn's ``get_params``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> ck.SubscriptionValue().get_params()
+        {'retention_model': None}
+        """
         return {"retention_model": self.retention_model}
 
     def set_params(self, **params: Any) -> Self:
-        """Set ``retention_model``; returns ``self``."""
+        """Set ``retention_model``; returns ``self``.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> template = ck.ShiftedBetaGeo(penalizer=0.01)
+        >>> ck.SubscriptionValue().set_params(retention_model=template).retention_model.penalizer
+        0.01
+        """
         for name, value in params.items():
             if name != "retention_model":
                 raise InputError(
@@ -154,6 +170,14 @@ class SubscriptionValue:
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> subscribers = ck.datasets.simulate_subscribers(2000, time_unit="M", seed=1)
+        >>> value = ck.SubscriptionValue().fit(subscribers)
+        >>> value.retention_model_.params_.round(3).tolist(), value.time_unit_
+        ([0.683, 3.971], 'M')
         """
         if self.retention_model is None:
             model: ContractualModel = ShiftedBetaGeo()
@@ -220,6 +244,7 @@ class SubscriptionValue:
         churned: Hashable = "churned",
         revenue: Hashable = "revenue_per_period",
         revenue_to_date: Hashable = "revenue_to_date",
+        time_unit: str | None = None,
     ) -> pd.DataFrame:
         """Actual and potential value of each subscriber over ``horizon``.
 
@@ -232,7 +257,7 @@ class SubscriptionValue:
             A number of periods, a calendar span (``"2Y"``, ``"24M"``), or ``"all"`` for
             the whole residual lifetime (needs ``discount_rate > 0``).
         discount_rate : float, default 0
-            Yearly rate (0.10 for 10 %), converted to the model's period.
+            Yearly rate in [0, 1] (0.10 for 10 %), converted to the model's period.
         margin : float, str or array-like, default 1
             Profit margin in [0, 1]: one number, a column name, or one value per customer.
         lifecycle : LifecycleRules, optional
@@ -241,6 +266,11 @@ class SubscriptionValue:
         tenure, churned, revenue, revenue_to_date : str
             Column names; defaults ``"tenure"``, ``"churned"``, ``"revenue_per_period"``,
             ``"revenue_to_date"``.
+        time_unit : str, optional
+            The period ``tenure`` counts, when the frame does not record it in
+            ``attrs["time_unit"]`` (a CSV round trip, ``merge`` or ``concat`` loses it).
+            A frame in no known period is refused when the model has one; a period other
+            than the model's is refused (nothing is rescaled).
 
         Returns
         -------
@@ -249,6 +279,17 @@ class SubscriptionValue:
             (``expected_purchases`` counts renewals, ``expected_spend`` is the revenue
             per period) and ``lifecycle_stage``; :func:`clvkit.segment_summary` reads it
             as it reads CLVModel's.
+
+        Examples
+        --------
+        >>> import clvkit as ck
+        >>> subscribers = ck.datasets.simulate_subscribers(2000, time_unit="M", seed=1)
+        >>> value = ck.SubscriptionValue().fit(subscribers)
+        >>> clv = value.predict_clv(subscribers, horizon="12M", discount_rate=0.1, margin=0.8)
+        >>> round(float(clv["actual_clv"].sum()))
+        192893
+        >>> bool((clv["potential_clv"] >= clv["actual_clv"]).all())
+        True
         """
         self._check_fitted()
         model = self.retention_model_
@@ -267,6 +308,22 @@ class SubscriptionValue:
             nonnegative=("revenue", "revenue_to_date"),
         )
         recorded, fitted = subs.time_unit, model.time_unit_
+        if time_unit is not None:
+            check_time_unit(time_unit)
+            if recorded is not None and recorded != time_unit:
+                raise UnitError(
+                    f"{caller}: time_unit={time_unit!r} contradicts the customers frame, "
+                    f"whose attrs['time_unit'] records {recorded!r}."
+                )
+            recorded = time_unit
+        if recorded is None and fitted is not None:
+            raise UnitError(
+                f"{caller}: the customers frame records no period, so its tenure could "
+                f"count months or years (cohort tables and simulate_subscribers record it "
+                f"in frame.attrs['time_unit'], which a CSV round trip, merge or concat can "
+                f"lose); the model counts {fitted!r} periods: pass time_unit={fitted!r} if "
+                "tenure counts those. Nothing is rescaled silently."
+            )
         if recorded is not None and fitted is not None and recorded != fitted:
             raise UnitError(
                 f"The customers frame counts tenure in {recorded!r} periods but the model "

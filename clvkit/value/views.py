@@ -59,9 +59,10 @@ def _grid(
     max_frequency: int | None,
     resolution: int | None,
     caller: str,
+    time_unit: str | None = None,
 ) -> _Grid:
     if customers is not None:
-        rfm = purchase.read_customers(customers, caller=caller)
+        rfm = purchase.read_customers(customers, caller=caller, time_unit=time_unit)
     if T is None:
         if customers is not None:
             T_value = float(rfm["T"].max())
@@ -112,6 +113,7 @@ def probability_alive_matrix(
     T: float | str | None = None,
     max_frequency: int | None = None,
     resolution: int | None = None,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """P(alive) for every frequency and recency, at one length of observation ``T``.
 
@@ -130,6 +132,9 @@ def probability_alive_matrix(
     resolution : int, optional
         Number of recency columns from 0 to ``T``; one per time unit by default (at most
         101).
+    time_unit : str, optional
+        The unit of ``customers`` when it does not record it in ``attrs["time_unit"]``
+        (a CSV round trip, ``merge`` or ``concat`` loses it); checked against the model's.
 
     Returns
     -------
@@ -150,7 +155,7 @@ def probability_alive_matrix(
     """
     caller = "probability_alive_matrix"
     purchase = purchase_model_of(model, caller)
-    grid = _grid(purchase, customers, T, max_frequency, resolution, caller)
+    grid = _grid(purchase, customers, T, max_frequency, resolution, caller, time_unit)
     values = purchase.probability_alive(
         frequency=grid.x, recency=grid.t_x, T=np.full(grid.x.size, grid.T)
     )
@@ -165,6 +170,7 @@ def expected_purchases_matrix(
     T: float | str | None = None,
     max_frequency: int | None = None,
     resolution: int | None = None,
+    time_unit: str | None = None,
 ) -> pd.DataFrame:
     """Expected purchases over ``horizon`` for every frequency and recency, at one ``T``.
 
@@ -174,7 +180,7 @@ def expected_purchases_matrix(
     Parameters
     ----------
     model : purchase model or CLVModel
-    customers, T, max_frequency, resolution
+    customers, T, max_frequency, resolution, time_unit
         As in :func:`probability_alive_matrix`.
     horizon : float or str, default 1
         The coming period: model time units or a calendar span such as ``"52W"``.
@@ -196,7 +202,7 @@ def expected_purchases_matrix(
     caller = "expected_purchases_matrix"
     purchase = purchase_model_of(model, caller)
     h = parse_horizon(horizon, purchase.time_unit_)
-    grid = _grid(purchase, customers, T, max_frequency, resolution, caller)
+    grid = _grid(purchase, customers, T, max_frequency, resolution, caller, time_unit)
     values = purchase.expected_purchases(
         None, h, frequency=grid.x, recency=grid.t_x, T=np.full(grid.x.size, grid.T)
     )

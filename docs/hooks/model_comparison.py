@@ -37,6 +37,7 @@ def _fits() -> tuple[Any, dict[str, Any], Any]:
             observation_end="1998-06-30",
             time_unit="W",
             monetary="amount",
+            duplicates="keep",  # the sample's repeated rows are real purchases
         )
     classes = [getattr(ck, kind, None) for kind in model_kinds()]
     purchase = [

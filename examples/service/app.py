@@ -16,7 +16,7 @@ Endpoints:
 
     answers ``{"model_sha256": ..., "customers": [{"customer_id": "c-17", "p_alive":
     ..., "expected_value": ..., ..., "lifecycle_stage": "development"}]}``, in the order
-    given. ``horizon``, ``discount_rate``, ``margin`` and ``period`` are optional (the
+    given. ``horizon``, ``discount_rate``, ``margin`` and ``step`` are optional (the
     service's defaults); a customer's fields are the model's ``input_columns`` and an
     optional ``customer_id`` (a string or an integer), nothing else.
 
@@ -35,7 +35,7 @@ good model and ``/health`` says so, until a good file replaces it.
 Bad input gets a 422 answer naming the field: ``{"error": {"type": ..., "field": ...,
 "message": ..., "customers": [positions]}}``. The field is, for example,
 ``customers[3].recency``, ``customers.frequency`` (a rule broken by several customers,
-listed by position) or ``horizon``.
+listed by position; clvkit's message names them by ``customer_id``) or ``horizon``.
 
 The service layer is thin on purpose: every number comes from :func:`clvkit.predict_clv`
 on the loaded model, and every rule about the values from clvkit's own checks.
@@ -67,9 +67,10 @@ __all__ = ["ModelWatcher", "app_from_env", "create_app"]
 #: the most customers one request may carry
 MAX_CUSTOMERS = 10_000
 #: the request fields that are arguments of predict_clv
-OPTION_FIELDS = ("horizon", "discount_rate", "margin", "period")
+OPTION_FIELDS = ("horizon", "discount_rate", "margin", "step")
 _QUOTED = re.compile(r"'([A-Za-z_][A-Za-z0-9_]*)'")
-_POSITIONS = re.compile(r"row positions: ([0-9, ]+)")
+_POSITIONS = re.compile(r"(?:row positions|positions): ([0-9, ]+)")
+_IDS = re.compile(r"customer ids: ([^)]*)\)")
 
 
 def _now() -> str:
@@ -199,7 +200,7 @@ class PredictRequest(BaseModel):
     )
     discount_rate: float | None = Field(None, description="Yearly discount rate, 0.10 = 10 %.")
     margin: float | None = Field(None, description="Profit margin in [0, 1].")
-    period: str | float | None = Field(None, description="Discounting step (default one unit).")
+    step: str | float | None = Field(None, description="Discounting step (default one unit).")
 
 
 def _positions(rows: Sequence[int]) -> str:
@@ -278,12 +279,21 @@ def check_customers(customers: list[dict[str, Any]], fields: Sequence[str]) -> N
         )
 
 
-def refusal_of(exc: ClvkitError, fields: Sequence[str], n: int) -> RequestRefused:
-    """Turn clvkit's message into a 422 naming the field it is about."""
+def refusal_of(
+    exc: ClvkitError, fields: Sequence[str], customers: list[dict[str, Any]]
+) -> RequestRefused:
+    """Turn clvkit's message into a 422 naming the field it is about and the positions of
+    the customers it names (clvkit names them by ``customer_id`` when they have one)."""
     message = str(exc)
+    n = len(customers)
     named = next((m for m in _QUOTED.findall(message) if m in fields or m in OPTION_FIELDS), None)
     found = _POSITIONS.search(message)
     rows = [int(p) for p in found.group(1).replace(" ", "").split(",") if p] if found else []
+    by_id = _IDS.search(message)
+    if by_id:
+        position = {repr(c.get("customer_id")): i for i, c in enumerate(customers)}
+        shown = [t.strip() for t in by_id.group(1).split(", ")]
+        rows = [position[t] for t in shown if t in position]
     if named is None:
         field = "body"
     elif named in OPTION_FIELDS:
@@ -327,7 +337,7 @@ def create_app(
         "horizon": horizon,
         "discount_rate": discount_rate,
         "margin": margin,
-        "period": None,
+        "step": None,
     }
     app = FastAPI(
         title="clvkit reference service",
@@ -359,7 +369,7 @@ def create_app(
         try:
             rows = ck.predict_clv(loaded.model, request.customers, **options)
         except (InputError, UnitError) as exc:
-            raise refusal_of(exc, fields, len(request.customers)) from exc
+            raise refusal_of(exc, fields, request.customers) from exc
         body = {"model_sha256": loaded.sha256, **options, "customers": rows}
         # plain floats and strings: serialised directly (NaN would be refused, not sent)
         return Response(json.dumps(body, allow_nan=False), media_type="application/json")

@@ -51,7 +51,7 @@ def test_predictions_count_occasions(donors):
 def test_bad_occasion_histories_are_refused(donors):
     bad = donors.copy()
     bad.loc[3, "frequency"] = 5.0  # five gifts by occasion 3
-    with pytest.raises(InputError, match="frequency.*<= column 'recency'"):
+    with pytest.raises(InputError, match=r"frequency.*<= column 'recency'"):
         ck.BetaGeoBeta().fit(bad, weights=bad["count"])
     bad = donors.copy()
     bad.loc[3, "T"] = 6.5

@@ -29,4 +29,5 @@ def cdnow_cal(cdnow_transactions):
         observation_end="1998-06-30",
         time_unit="W",
         monetary="amount",
+        duplicates="keep",  # dates without times: the repeated rows are real purchases
     )

@@ -112,9 +112,9 @@ def test_frequency_recency_matrices(
     for x, col in [(1, 5), (3, 39), (10, 20), (0, 0)]:
         one = pd.DataFrame({"frequency": [float(x)], "recency": [recency[col]], "T": [T]})
         if which == "expected_purchases":
-            value = cdnow_bg.expected_purchases(one, 4.0).iloc[0]
+            value = cdnow_bg.expected_purchases(one, 4.0, time_unit="W").iloc[0]
         else:
-            value = cdnow_bg.probability_alive(one).iloc[0]
+            value = cdnow_bg.probability_alive(one, time_unit="W").iloc[0]
         assert drawn[x, col] == pytest.approx(value, rel=1e-12)
     assert ax.get_xlabel() == "Recency: first to last purchase (weeks)"
     assert ax.get_ylabel() == "Frequency: repeat purchases (count)"

@@ -59,7 +59,9 @@ def test_heatmap_masks_unobserved_cells(cdnow_cohorts: pd.DataFrame) -> None:
 def test_heatmap_hatches_an_incomplete_period(cdnow_transactions: pd.DataFrame) -> None:
     log = cdnow_transactions[cdnow_transactions["date"] <= "1998-06-15"]
     with pytest.warns(UserWarning, match="observed only up to"):
-        table = cohort_table(log, "M", "clv", monetary="amount", observation_end="1998-06-15")
+        table = cohort_table(
+            log, "M", "clv", monetary="amount", observation_end="1998-06-15", duplicates="keep"
+        )
     fig, ax = plt.subplots()
     out = ckp.plot_cohort_heatmap(table, ax=ax, annotate=False, colorbar=False, cmap="magma")
     assert out is ax and len(fig.axes) == 1 and not ax.texts

@@ -1,8 +1,9 @@
 """Every bad input of the documented table, one test per row.
 
 The table in ``docs/validation.md`` is generated from ``CASES`` below
-(``python tests/reliability/test_bad_input_table.py > table.md`` prints it) and a test keeps
-the two identical, so the page always lists exactly what is tested.
+(``python tests/reliability/test_bad_input_table.py`` rewrites it between its markers,
+keeping the page's prose) and a test keeps the two identical, so the page always lists
+exactly what is tested.
 """
 
 from __future__ import annotations
@@ -56,6 +57,39 @@ def rfm(**columns: object) -> pd.DataFrame:
     frame = pd.DataFrame(base, index=pd.Index([101, 102, 103, 104], name="customer_id"))
     frame.attrs["time_unit"] = "W"
     return frame
+
+
+def no_unit(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a CSV round trip (or a merge, a concat) leaves it: no attrs."""
+    out = frame.copy()
+    out.attrs = {}
+    return out
+
+
+def record(customer_id: str, **fields: object) -> dict[str, object]:
+    """One customer as a service sends it."""
+    base: dict[str, object] = {
+        "customer_id": customer_id,
+        "frequency": 2.0,
+        "recency": 10.0,
+        "T": 30.0,
+        "monetary_value": 12.5,
+        "historical_value": 40.0,
+    }
+    base.update(fields)
+    return base
+
+
+def subscribers() -> pd.DataFrame:
+    """Two subscriber rows built by hand (no recorded period)."""
+    return pd.DataFrame(
+        {
+            "tenure": [2, 5],
+            "churned": [False, True],
+            "revenue_per_period": [9.0, 9.0],
+            "revenue_to_date": [27.0, 45.0],
+        }
+    )
 
 
 MODEL = ck.CLVModel.from_models(
@@ -394,10 +428,38 @@ CASES = [
     ),
     Case(
         "GammaGamma.fit",
-        "monetary value <= 0 for a repeat buyer",
-        lambda _: ck.GammaGamma().fit(rfm(monetary_value=[0.0, 0.0, 8.0, 20.0])),
+        "monetary value 0 for a repeat buyer (returns, free items)",
+        lambda _: ck.GammaGamma(penalizer=0.01).fit(rfm(monetary_value=[0.0, 0.0, 8.0, 20.0])),
+        DataWarning,
+        r"left out 1 of 3 repeat buyers whose monetary_value is 0 \(customer ids: 102\)",
+    ),
+    Case(
+        "GammaGamma.fit",
+        "negative monetary value",
+        lambda _: ck.GammaGamma().fit(rfm(monetary_value=[0.0, -1.0, 8.0, 20.0])),
         InputError,
-        r"'monetary_value' must be > 0 for repeat buyers.*1 of 4.*102",
+        r"'monetary_value' must be >= 0.*1 of 4.*102",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "frame without a time unit (a CSV round trip, merge, concat)",
+        lambda _: ck.BetaGeo().fit(no_unit(rfm())),
+        UnitError,
+        r"records no time unit.*BetaGeo.fit\(customers, time_unit='W'\)",
+    ),
+    Case(
+        "BetaGeo.probability_alive",
+        "frame without a time unit",
+        lambda _: MODEL.purchase_model_.probability_alive(no_unit(rfm())),
+        UnitError,
+        "records no time unit.*fitted in 'W'.*pass time_unit='W'",
+    ),
+    Case(
+        "BetaGeo.fit",
+        "time_unit= contradicting the frame's",
+        lambda _: ck.BetaGeo().fit(rfm(), time_unit="D"),
+        UnitError,
+        "time_unit='D' contradicts the customers frame.*records 'W'",
     ),
     Case(
         "BetaGeo.fit",
@@ -444,6 +506,55 @@ CASES = [
     ),
     Case(
         "predict_clv",
+        "frame without a time unit",
+        lambda _: MODEL.predict_clv(no_unit(rfm()), horizon=10),
+        UnitError,
+        "CLVModel.predict_clv: the customers frame records no time unit.*time_unit='W'",
+    ),
+    Case(
+        "predict_clv",
+        "discount rate as a percentage",
+        lambda _: MODEL.predict_clv(rfm(), horizon=10, discount_rate=10),
+        InputError,
+        "yearly rate in \\[0, 1\\] \\(0.10 for 10 %\\).*Pass 0.1 for 10 %",
+    ),
+    Case(
+        "predict_clv",
+        "negative historical value",
+        lambda _: MODEL.predict_clv(rfm(historical_value=[9.0, -100.0, 17.0, 130.0]), horizon=10),
+        InputError,
+        r"'historical_value' must be >= 0.*1 of 4.*102",
+    ),
+    Case(
+        "predict_clv",
+        "monetary value of a one-time buyer",
+        lambda _: MODEL.predict_clv(rfm(monetary_value=[15.0, 12.5, 8.0, 20.0]), horizon=10),
+        InputError,
+        r"'monetary_value' must be 0 where 'frequency' is 0.*1 of 4.*101",
+    ),
+    Case(
+        "predict_clv",
+        "unknown errors option",
+        lambda _: MODEL.predict_clv(rfm(), horizon=10, errors="ignore"),
+        InputError,
+        r"'errors' argument of CLVModel.predict_clv must be one of \['raise', 'mark'\]",
+    ),
+    Case(
+        "predict_clv",
+        "period= (the old name of step=)",
+        lambda _: MODEL.predict_clv(rfm(), horizon=10, period=2),
+        FutureWarning,
+        "'period' argument of CLVModel.predict_clv is deprecated.*now called 'step'",
+    ),
+    Case(
+        "clv_cashflows",
+        "discount rate as a percentage",
+        lambda _: ck.clv_cashflows(MODEL, rfm(), horizon=10, discount_rate=12.5),
+        InputError,
+        "Pass 0.125 for 12.5 %",
+    ),
+    Case(
+        "predict_clv",
         "margin as a percentage",
         lambda _: MODEL.predict_clv(rfm(), horizon=10, margin=30),
         InputError,
@@ -462,6 +573,34 @@ CASES = [
         lambda _: ck.predict_clv(MODEL, {"frequency": 1, "recency": 2, "T": 9}, horizon=5),
         InputError,
         "field 'monetary_value' is missing",
+    ),
+    Case(
+        "clvkit.predict_clv",
+        "unknown field (a typo such as 'Frequency')",
+        lambda _: ck.predict_clv(MODEL, [record("a"), record("b", Frequency=2)], horizon=5),
+        InputError,
+        r"unknown field\(s\) \['Frequency'\], in 1 of 2 records \(customer ids: 'b'\)",
+    ),
+    Case(
+        "clvkit.predict_clv",
+        "one bad record among good ones",
+        lambda _: ck.predict_clv(MODEL, [record("a"), record("b", recency=50.0)], horizon=5),
+        InputError,
+        r"'recency' must be <= column 'T'.*1 of 2 rows.*customer ids: 'b'",
+    ),
+    Case(
+        "clvkit.predict_clv",
+        "a record in another time unit",
+        lambda _: ck.predict_clv(MODEL, [record("a", time_unit="D")], horizon=5),
+        UnitError,
+        "record of customer 'a' is in time unit 'D' but the model was fitted in 'W'",
+    ),
+    Case(
+        "clvkit.predict_clv",
+        "time_unit= other than the model's",
+        lambda _: ck.predict_clv(MODEL, [record("a")], horizon=5, time_unit="D"),
+        UnitError,
+        "time_unit='D', but the model was fitted in 'W'",
     ),
     Case(
         "segment_summary",
@@ -539,9 +678,37 @@ CASES = [
                 }
             ),
             horizon="all",
+            time_unit="M",
         ),
         InputError,
         "horizon='all' needs a discount_rate > 0",
+    ),
+    Case(
+        "SubscriptionValue.predict_clv",
+        "subscriber frame without a period",
+        lambda _: ck.SubscriptionValue.from_models(
+            ck.ShiftedBetaGeo.from_params(gamma=0.7, delta=1.2, time_unit="M")
+        ).predict_clv(subscribers(), horizon=12),
+        UnitError,
+        "records no period.*pass time_unit='M'",
+    ),
+    Case(
+        "SubscriptionValue.predict_clv",
+        "discount rate as a percentage",
+        lambda _: ck.SubscriptionValue.from_models(
+            ck.ShiftedBetaGeo.from_params(gamma=0.7, delta=1.2, time_unit="M")
+        ).predict_clv(subscribers(), horizon=12, discount_rate=8, time_unit="M"),
+        InputError,
+        "Pass 0.08 for 8 %",
+    ),
+    Case(
+        "ShiftedBetaGeo.derl",
+        "discount rate as a percentage",
+        lambda _: ck.ShiftedBetaGeo.from_params(gamma=0.7, delta=1.2, time_unit="Y").derl(
+            3, discount_rate=10
+        ),
+        InputError,
+        "Pass 0.1 for 10 %",
     ),
     # intervals (uncertainty)
     Case(
@@ -666,5 +833,13 @@ def test_docs_table_lists_exactly_the_tested_cases():
     )
 
 
+def write_table() -> None:
+    """Rewrite the table of docs/validation.md between its markers, prose untouched."""
+    text = DOCS.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN)
+    _, tail = rest.split(END)
+    DOCS.write_text(f"{head}{BEGIN}\n{markdown_table()}\n{END}{tail}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    write_table()

@@ -20,7 +20,7 @@ def test_days_and_weeks_give_the_same_predictions(seed, horizon):
         rfm = ck.rfm_summary(tx, monetary="amount", time_unit=unit, observation_end=end)
         model = ck.CLVModel().fit(rfm)
         # the same discounting steps in both units (by default a step is one time unit)
-        clv = model.predict_clv(rfm, horizon=horizon, discount_rate=0.1, period="7D")
+        clv = model.predict_clv(rfm, horizon=horizon, discount_rate=0.1, step="7D")
         by_unit[unit] = (model, clv)
     (days, clv_d), (weeks, clv_w) = by_unit["D"], by_unit["W"]
     # alpha is a rate per unit: 7 times larger in days; the other parameters are unit-free

@@ -260,7 +260,7 @@ def test_clvkits_value_rules_come_back_naming_field_and_customers(client, record
     [
         ({"horizon": "52X"}, "horizon", "UnitError"),
         ({"horizon": -3}, "horizon", "UnitError"),
-        ({"period": "1Z"}, "period", "UnitError"),
+        ({"step": "1Z"}, "step", "UnitError"),
         ({"discount_rate": -0.5}, "discount_rate", "InputError"),
         ({"margin": 1.5}, "margin", "InputError"),
         ({"discount_rate": "0.1"}, "discount_rate", "RequestValidationError"),

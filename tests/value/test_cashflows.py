@@ -20,20 +20,18 @@ def model(cdnow_clv_model) -> ck.CLVModel:
 
 
 @pytest.mark.parametrize(
-    ("horizon", "period"), [("52W", None), ("12M", "1M"), (30.5, 4), ("2Y", "13W")]
+    ("horizon", "step"), [("52W", None), ("12M", "1M"), (30.5, 4), ("2Y", "13W")]
 )
-def test_discounted_cash_flows_add_up_to_the_expected_value(model, cdnow_rfm, horizon, period):
-    clv = model.predict_clv(cdnow_rfm, horizon=horizon, period=period, **KW)
-    flows = ck.clv_cashflows(model, cdnow_rfm, horizon=horizon, period=period, **KW)
+def test_discounted_cash_flows_add_up_to_the_expected_value(model, cdnow_rfm, horizon, step):
+    clv = model.predict_clv(cdnow_rfm, horizon=horizon, step=step, **KW)
+    flows = ck.clv_cashflows(model, cdnow_rfm, horizon=horizon, step=step, **KW)
     per_customer = flows["discounted_value"].groupby(level=0, sort=False).sum()
     np.testing.assert_allclose(per_customer.loc[clv.index], clv["expected_value"], rtol=1e-9)
     purchases = flows["expected_purchases"].groupby(level=0, sort=False).sum()
     np.testing.assert_allclose(purchases.loc[clv.index], clv["expected_purchases"], rtol=1e-9)
     last = flows.groupby(level=0, sort=False).tail(1)["cumulative_value"].droplevel(1)
     np.testing.assert_allclose(last.loc[clv.index], clv["expected_value"], rtol=1e-9)
-    segments = ck.clv_cashflows(
-        model, cdnow_rfm, horizon=horizon, period=period, by="lifecycle", **KW
-    )
+    segments = ck.clv_cashflows(model, cdnow_rfm, horizon=horizon, step=step, by="lifecycle", **KW)
     total = segments["discounted_value"].sum()
     assert total == pytest.approx(clv["expected_value"].sum(), rel=1e-9)
     stages = segments["discounted_value"].groupby(level=0, observed=True).sum()
@@ -42,7 +40,7 @@ def test_discounted_cash_flows_add_up_to_the_expected_value(model, cdnow_rfm, ho
 
 
 def test_the_long_frame(model, cdnow_rfm):
-    flows = ck.clv_cashflows(model, cdnow_rfm, horizon=10.5, period=2, **KW)
+    flows = ck.clv_cashflows(model, cdnow_rfm, horizon=10.5, step=2, **KW)
     assert flows.index.names == ["customer_id", "step"]
     first = flows.xs(cdnow_rfm.index[0], level=0)
     assert list(first.index) == [1, 2, 3, 4, 5, 6]

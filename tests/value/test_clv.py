@@ -59,9 +59,7 @@ def test_discounting_matches_lifetimes_monthly_scheme(cdnow_rfm, cdnow_clv_model
     step = 4.345
     monthly = 0.01
     yearly = (1 + monthly) ** (365.2425 / (step * 7)) - 1
-    clv = cdnow_clv_model.predict_clv(
-        cdnow_rfm, horizon=12 * step, discount_rate=yearly, period=step
-    )
+    clv = cdnow_clv_model.predict_clv(cdnow_rfm, horizon=12 * step, discount_rate=yearly, step=step)
     bg, gg = _lifetimes_models(cdnow_clv_model)
     x, t_x, T, m = (cdnow_rfm[c] for c in ("frequency", "recency", "T", "monetary_value"))
     theirs = gg.customer_lifetime_value(bg, x, t_x, T, m, time=12, discount_rate=monthly, freq="W")
@@ -140,6 +138,7 @@ def test_clv_is_linear_in_margin_and_non_increasing_in_rate(m1, m2, r1, r2):
             "historical_value": [10.0, 40.0, 170.0, 650.0],
         }
     )
+    customers.attrs["time_unit"] = "W"
     cols = list(CLV_COLUMNS[3:])
     a = model.predict_clv(customers, horizon="26W", discount_rate=r1, margin=m1)[cols]
     b = model.predict_clv(customers, horizon="26W", discount_rate=r1, margin=m2)[cols]
@@ -174,7 +173,7 @@ def test_margin_as_column_and_array(cdnow_rfm, cdnow_clv_model):
         ({"horizon": "52W", "discount_rate": "10%"}, InputError, "discount_rate"),
         ({"horizon": "52W", "margin": 30}, InputError, "0.30 for 30 %"),
         ({"horizon": "52W", "margin": "no_such_column"}, InputError, "no_such_column"),
-        ({"horizon": "52W", "period": "0D"}, UnitError, "period"),
+        ({"horizon": "52W", "step": "0D"}, UnitError, "'step' argument"),
     ],
 )
 def test_bad_arguments_are_refused(cdnow_rfm, cdnow_clv_model, kwargs, error, message):

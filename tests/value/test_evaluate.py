@@ -31,6 +31,7 @@ def cdnow_cal(cdnow_transactions: pd.DataFrame) -> pd.DataFrame:
         observation_end=OBSERVATION_END,
         time_unit="W",
         monetary="amount",
+        duplicates="keep",  # dates without times: the repeated rows are real purchases
     )
 
 
@@ -201,9 +202,9 @@ def test_repeat_purchases_over_time_on_cdnow(
 
 
 def test_repeat_purchases_over_time_rejects_bad_arguments(cdnow_transactions, cal_bg) -> None:
-    with pytest.raises(UnitError, match="period"):
+    with pytest.raises(UnitError, match="'bucket' argument"):
         repeat_purchases_over_time(
-            cal_bg, cdnow_transactions, calibration_end=CALIBRATION_END, period="fortnight"
+            cal_bg, cdnow_transactions, calibration_end=CALIBRATION_END, bucket="fortnight"
         )
     with pytest.raises(InputError, match="before the end"):
         repeat_purchases_over_time(

@@ -71,8 +71,8 @@ def test_silent_one_time_buyers_are_not_healthy(cdnow_bg):
         {"frequency": [0.0, 0.0, 0.0], "recency": [0.0, 0.0, 0.0], "T": [4.0, 39.0, 150.0]},
         index=["new", "quiet", "gone"],
     )
-    stages = ck.lifecycle_stage(cdnow_bg, customers)
-    assert np.all(cdnow_bg.probability_alive(customers) == 1.0)
+    stages = ck.lifecycle_stage(cdnow_bg, customers, time_unit="W")
+    assert np.all(cdnow_bg.probability_alive(customers, time_unit="W") == 1.0)
     assert stages["new"] == "welcome"
     assert stages["quiet"] in ("revival", "win-back")
     assert stages["gone"] == "win-back"

@@ -182,9 +182,7 @@ def moment_start(
     return start if bool(np.all(np.isfinite(start) & (start > 0))) else None
 
 
-def _row_sums(
-    data: GGData, v: float, order: int
-) -> Callable[[int, int, np.ndarray], None]:
+def _row_sums(data: GGData, v: float, order: int) -> Callable[[int, int, np.ndarray], None]:
     """Per-chunk sums of ``ln(s+v)``, ``1/(s+v)`` and ``1/(s+v)^2``, each weighted by
     ``w x`` and by ``w`` (as far as ``order`` needs)."""
     s_all, x_all, w_all = data.s, data.x, data.w
