@@ -10,6 +10,7 @@ for 10 million customers; so recency and T sit on a 1/7-week grid as in real dat
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,3 +88,95 @@ def load_log(path: Path) -> pd.DataFrame:
 def load_cohort(path: Path) -> dict[str, np.ndarray]:
     with np.load(path) as z:
         return {k: z[k] for k in z.files}
+
+
+#: parameters of the kernels' simulators, weekly, all on CDNOW (BG/BB: the donations)
+MODEL_PARAMS = {
+    "bgnbd": [0.243, 4.414, 0.793, 2.426],  # Fader, Hardie & Lee (2005)
+    "mbgnbd": [0.525, 6.183, 0.891, 1.614],  # Batislam, Denizel & Filiztekin (2007)
+    "pareto_nbd": [0.553, 10.578, 0.606, 11.669],  # Fader, Hardie & Lee (2005), Pareto/NBD
+    "bgbb": [1.204, 0.750, 0.657, 2.783],  # Fader, Hardie & Shang (2010), 11,104 donors
+}
+_DAY_S = 86_400
+_WEEK_S = 7 * _DAY_S
+
+
+def _kernel(model: str) -> Any:
+    from clvkit.models._kernels import bgbb, bgnbd, mbgnbd, pareto_nbd
+
+    return {"bgnbd": bgnbd, "mbgnbd": mbgnbd, "pareto_nbd": pareto_nbd, "bgbb": bgbb}[model]
+
+
+def _simulated(n: int, model: str, resolution: int, seed: int) -> dict[str, np.ndarray]:
+    """Customers acquired uniformly over a year, observed until the end of the second,
+    drawn from a kernel's simulator; acquisition and the last purchase rounded up to
+    ``resolution`` seconds (a day: daily grain; one: timestamps to the second)."""
+    from clvkit.models.simulate import _spend
+
+    rng = np.random.default_rng(seed)
+    steps = 730 * _DAY_S // resolution
+    T_steps = steps - rng.integers(0, 365 * _DAY_S // resolution, size=n)
+    T = T_steps * resolution / _WEEK_S
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("x", "t_x", "m", "h")}
+    params = np.array(MODEL_PARAMS[model])
+    gg = ck.datasets.CDNOW_GG_PARAMS
+    for lo in range(0, n, 4 * CHUNK):
+        hi = min(n, lo + 4 * CHUNK)
+        x, t_x, _, _ = _kernel(model).simulate(rng, params, T[lo:hi], False)
+        t_steps = np.minimum(np.ceil(t_x * (_WEEK_S / resolution)), T_steps[lo:hi])
+        m, h = _spend(rng, x, gg)
+        parts["x"].append(x.astype(np.float64))
+        parts["t_x"].append(np.where(x > 0, t_steps * resolution / _WEEK_S, 0.0))
+        parts["m"].append(m)
+        parts["h"].append(h)
+    return {
+        "frequency": np.concatenate(parts["x"]),
+        "recency": np.concatenate(parts["t_x"]),
+        "T": T,
+        "monetary_value": np.concatenate(parts["m"]),
+        "historical_value": np.concatenate(parts["h"]),
+    }
+
+
+def _cached(path: Path, make: Any) -> Path:
+    CACHE.mkdir(exist_ok=True)
+    if not path.exists():
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **make())
+        tmp.replace(path)
+    return path
+
+
+def distinct_cohort(n: int, model: str = "bgnbd", seed: int = 0) -> Path:
+    """An ``.npz`` cohort whose rows are (almost) all distinct: times to the second.
+
+    Customers acquired uniformly over a year and observed until the end of the second
+    (weeks), drawn from the kernel of ``model`` (``"bgnbd"``, ``"mbgnbd"`` or
+    ``"pareto_nbd"``, CDNOW parameters) with no daily grain: acquisition and the last
+    purchase keep their second, as a log with timestamps summarised without merging days
+    gives. Columns ``frequency``, ``recency``, ``T``, ``monetary_value`` and
+    ``historical_value``.
+    """
+    path = CACHE / f"distinct_{model}_{n}_{seed}.npz"
+    return _cached(path, lambda: _simulated(n, model, 1, seed))
+
+
+def daily_cohort(n: int, model: str, seed: int = 0) -> Path:
+    """As :func:`distinct_cohort`, at a daily grain (recency and T whole days, in weeks):
+    many customers share a history, as in a log summarised by day."""
+    path = CACHE / f"daily_{model}_{n}_{seed}.npz"
+    return _cached(path, lambda: _simulated(n, model, _DAY_S, seed))
+
+
+def donor_cohort(n: int, seed: int = 0) -> Path:
+    """An ``.npz`` of BG/BB histories: ``n`` donors over 10 yearly occasions, drawn at the
+    donations estimate of Fader, Hardie & Shang (2010) (``frequency``, ``recency``,
+    ``T`` = 10)."""
+
+    def make() -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        T = np.full(n, 10.0)
+        x, t_x, _, _ = _kernel("bgbb").simulate(rng, np.array(MODEL_PARAMS["bgbb"]), T, False)
+        return {"frequency": x.astype(np.float64), "recency": t_x.astype(np.float64), "T": T}
+
+    return _cached(CACHE / f"donors_{n}_{seed}.npz", make)

@@ -84,28 +84,101 @@ def _lifetimes_models(bg: np.ndarray, gg: np.ndarray) -> tuple[Any, Any]:
     return bgf, ggf
 
 
+#: purchase-model fits: clvkit class, lifetimes fitter, parameter names (one order for both)
+FITS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "bgnbd_fit": ("BetaGeo", "BetaGeoFitter", ("r", "alpha", "a", "b")),
+    "bgnbd_fit_distinct": ("BetaGeo", "BetaGeoFitter", ("r", "alpha", "a", "b")),
+    "mbgnbd_fit": ("ModifiedBetaGeo", "ModifiedBetaGeoFitter", ("r", "alpha", "a", "b")),
+    "mbgnbd_fit_distinct": ("ModifiedBetaGeo", "ModifiedBetaGeoFitter", ("r", "alpha", "a", "b")),
+    "pareto_fit": ("ParetoNBD", "ParetoNBDFitter", ("r", "alpha", "s", "beta")),
+    "pareto_fit_distinct": ("ParetoNBD", "ParetoNBDFitter", ("r", "alpha", "s", "beta")),
+    "bgbb_fit": (
+        "BetaGeoBeta",
+        "BetaGeoBetaBinomFitter",
+        ("alpha", "beta", "gamma", "delta"),
+    ),
+}
+
+
+def _fit(case: str, lib: str, c: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:
+    """A purchase model's fit on ``frequency``, ``recency``, ``T`` (occasions for BG/BB)."""
+    f, r, T = c["frequency"], c["recency"], c["T"]
+    model, fitter, names = FITS[case]
+    if lib == "clvkit":
+        import clvkit as ck
+
+        cls = getattr(ck, model)
+
+        def fn() -> Any:
+            return cls().fit(frequency=f, recency=r, T=T).params_[list(names)].to_numpy()
+    else:
+        import lifetimes
+
+        lt_cls = getattr(lifetimes, fitter)
+
+        def fn() -> Any:
+            return lt_cls().fit(f, r, T).params_[list(names)].to_numpy()
+
+    seconds, params, peak = _timed(fn, repeat)
+    return {"seconds": seconds, "peak_mib": peak, "params": [float(v) for v in params]}
+
+
+def _clv_frame(c: dict[str, np.ndarray]) -> Any:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {k: c[k] for k in ("frequency", "recency", "T", "monetary_value", "historical_value")}
+    )
+    frame.attrs["time_unit"] = "W"
+    return frame
+
+
+def _clv_pareto(c: dict[str, np.ndarray], spec: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """``predict_clv`` with a Pareto/NBD purchase model, and with BG/NBD (the baseline), on
+    the same customers, at the published CDNOW estimates of each."""
+    import clvkit as ck
+
+    frame = _clv_frame(c)
+    gg = ck.GammaGamma.from_params(
+        **dict(zip(("p", "q", "v"), spec["gg_params"], strict=True)), time_unit="W"
+    )
+    models = {
+        "pareto": ck.ParetoNBD.from_params(
+            **dict(zip(("r", "alpha", "s", "beta"), data.MODEL_PARAMS["pareto_nbd"], strict=True)),
+            time_unit="W",
+        ),
+        "bgnbd": ck.BetaGeo.from_params(
+            **dict(zip(("r", "alpha", "a", "b"), spec["bg_params"], strict=True)), time_unit="W"
+        ),
+    }
+    out: dict[str, Any] = {}
+    for name, purchase in models.items():
+        model = ck.CLVModel.from_models(purchase, gg)
+        seconds, values, peak = _timed(
+            lambda model=model: model.predict_clv(
+                frame, horizon="52W", discount_rate=YEARLY_DISCOUNT, margin=MARGIN
+            )["expected_value"].to_numpy(),
+            repeat,
+        )
+        if name == "pareto":
+            out.update(seconds=seconds, peak_mib=peak, total=float(np.sum(values)))
+        else:
+            out["baseline"] = seconds
+    return out
+
+
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     case, lib, repeat = spec["case"], spec["library"], int(spec.get("repeat", 1))
     path = Path(spec["data"])
     out: dict[str, Any] = {}
-    if case in ("bgnbd_fit", "gammagamma_fit", "clv_predict", "clv_one"):
+    if case in FITS:
+        return _fit(case, lib, data.load_cohort(path), repeat)
+    if case == "clv_predict_pareto":
+        return _clv_pareto(data.load_cohort(path), spec, repeat)
+    if case in ("gammagamma_fit", "clv_predict", "clv_one"):
         c = data.load_cohort(path)
         f, r, T, m = c["frequency"], c["recency"], c["T"], c["monetary_value"]
-    if case == "bgnbd_fit":
-        if lib == "clvkit":
-            import clvkit as ck
-
-            def fn() -> Any:
-                return ck.BetaGeo().fit(frequency=f, recency=r, T=T).params_.to_numpy()
-        else:
-            from lifetimes import BetaGeoFitter
-
-            def fn() -> Any:
-                return BetaGeoFitter().fit(f, r, T).params_[["r", "alpha", "a", "b"]].to_numpy()
-
-        seconds, params, peak = _timed(fn, repeat)
-        out["params"] = [float(v) for v in params]
-    elif case == "gammagamma_fit":
+    if case == "gammagamma_fit":
         rep = f > 0
         f, m = f[rep], m[rep]
         if lib == "clvkit":

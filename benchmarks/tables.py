@@ -27,7 +27,16 @@ LABELS = {
     "rfm_summary": "RFM summary",
     "clv_predict": "predict_clv",
     "clv_one": "predict_clv, one customer from a model file",
+    "bgnbd_fit_distinct": "BG/NBD fit, all rows distinct",
+    "mbgnbd_fit": "MBG/NBD fit",
+    "mbgnbd_fit_distinct": "MBG/NBD fit, all rows distinct",
+    "pareto_fit": "Pareto/NBD fit",
+    "pareto_fit_distinct": "Pareto/NBD fit, all rows distinct",
+    "bgbb_fit": "BG/BB fit, 10 occasions",
+    "clv_predict_pareto": "predict_clv, Pareto/NBD purchase model",
 }
+#: rows timed against clvkit's own call with BG/NBD (shown in the lifetimes column)
+OWN_BASELINE = {"clv_predict_pareto": "BG/NBD"}
 
 
 def latest_published(folder: Path = PUBLISHED, mode: str = "full") -> Path | None:
@@ -76,11 +85,14 @@ def _row(row: dict[str, Any]) -> str:
         ]
     else:
         agreement = row.get("agreement")
+        other = _seconds(lt["seconds"]) if lt else "-"
+        if case in OWN_BASELINE:
+            other = f"{_seconds(row['baseline_seconds'])} ({OWN_BASELINE[case]})"
         cells = [
             LABELS.get(case, case),
             _size(row["size"], case),
             _seconds(ck["seconds"]),
-            _seconds(lt["seconds"]) if lt else "-",
+            other,
             _num(row.get("ratio"), ".1f"),
             "-" if agreement is None else ("0" if agreement == 0 else f"{agreement:.1e}"),
             _num(ck.get("peak_mib"), ".0f"),

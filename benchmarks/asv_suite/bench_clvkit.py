@@ -69,6 +69,61 @@ class BetaGeoFit(_Timed):
         self.time_fit(n)
 
 
+class BetaGeoFitDistinct(_Timed):
+    """``BetaGeo().fit`` on a cohort whose rows are all distinct (times to the second)."""
+
+    params = _sizes("bgnbd_fit_distinct")
+
+    def setup(self, n: int) -> None:
+        self.c = data.load_cohort(data.distinct_cohort(n))
+
+    def time_fit(self, n: int) -> None:
+        import clvkit as ck
+
+        ck.BetaGeo().fit(frequency=self.c["frequency"], recency=self.c["recency"], T=self.c["T"])
+
+    def peakmem_fit(self, n: int) -> None:
+        self.time_fit(n)
+
+
+class _PurchaseFit(_Timed):
+    """A purchase model's ``fit`` on a daily-grain cohort drawn from its own simulator."""
+
+    model = ""
+    kernel = ""
+
+    def setup(self, n: int) -> None:
+        path = data.donor_cohort(n) if self.kernel == "bgbb" else data.daily_cohort(n, self.kernel)
+        self.c = data.load_cohort(path)
+
+    def time_fit(self, n: int) -> None:
+        import clvkit as ck
+
+        cls = getattr(ck, self.model)
+        cls().fit(frequency=self.c["frequency"], recency=self.c["recency"], T=self.c["T"])
+
+
+class ModifiedBetaGeoFit(_PurchaseFit):
+    """``ModifiedBetaGeo().fit`` (MBG/NBD)."""
+
+    params = _sizes("mbgnbd_fit")
+    model, kernel = "ModifiedBetaGeo", "mbgnbd"
+
+
+class ParetoNBDFit(_PurchaseFit):
+    """``ParetoNBD().fit`` (Pareto/NBD)."""
+
+    params = _sizes("pareto_fit")
+    model, kernel = "ParetoNBD", "pareto_nbd"
+
+
+class BetaGeoBetaFit(_PurchaseFit):
+    """``BetaGeoBeta().fit`` (BG/BB) on donors over 10 occasions."""
+
+    params = _sizes("bgbb_fit")
+    model, kernel = "BetaGeoBeta", "bgbb"
+
+
 class GammaGammaFit(_Timed):
     """``GammaGamma().fit(frequency=, monetary_value=)`` on the cohort's repeat buyers."""
 
@@ -122,6 +177,33 @@ class PredictCLV(_Timed):
 
     def peakmem_predict_clv(self, n: int) -> None:
         self.time_predict_clv(n)
+
+
+class PredictCLVPareto(_Timed):
+    """``predict_clv`` with a Pareto/NBD purchase model (52 weekly steps)."""
+
+    params = _sizes("clv_predict_pareto")
+
+    def setup(self, n: int) -> None:
+        import pandas as pd
+
+        import clvkit as ck
+
+        c = data.load_cohort(data.cohort(n))
+        self.frame = pd.DataFrame(c)
+        self.frame.attrs["time_unit"] = "W"
+        pareto = dict(
+            zip(("r", "alpha", "s", "beta"), data.MODEL_PARAMS["pareto_nbd"], strict=True)
+        )
+        self.model = ck.CLVModel.from_models(
+            ck.ParetoNBD.from_params(**pareto, time_unit="W"),
+            ck.GammaGamma.from_params(**GG, time_unit="W"),
+        )
+
+    def time_predict_clv(self, n: int) -> None:
+        import clvkit as ck
+
+        ck.predict_clv(self.model, self.frame, horizon="52W", discount_rate=0.10)
 
 
 _MODEL_FILE: list[str] = []

@@ -196,7 +196,8 @@ def _newton(
     (floored), so it is a descent direction even where the surface is not convex; a
     backtracking line search (Armijo) keeps the objective from rising, and a step that only
     moves the objective at rounding level is still taken if it shrinks the gradient, which
-    lets the iteration reach the tolerance on flat ridges.
+    lets the iteration reach the tolerance on flat ridges (and a step to a point that meets
+    the tolerance is taken if the objective moved by rounding only).
     """
     f, g, H = objective.evaluate(theta)
     if not np.isfinite(f):
@@ -219,6 +220,9 @@ def _newton(
             if np.isfinite(fc) and (
                 fc <= f + 1e-4 * t * slope
                 or (abs(fc - f) <= 1e-14 * max(abs(f), 1.0) and float(np.max(np.abs(gc))) < gnorm)
+                # a converged point whose objective differs from the last by rounding only
+                # (sums of millions of terms round at ~1e-13 of the mean objective)
+                or (abs(fc - f) <= 1e-12 * max(abs(f), 1.0) and float(np.max(np.abs(gc))) <= tol)
             ):
                 break
             t *= 0.5

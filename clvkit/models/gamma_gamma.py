@@ -188,10 +188,11 @@ class GammaGamma(BaseModel):
             caller="GammaGamma.fit",
             time_unit=time_unit,
         )
-        w = read_weights(weights, rfm.n, rfm.index)
+        # no weights: None, so the kernel neither reads nor checks a vector of ones
+        w = None if weights is None else read_weights(weights, rfm.n, rfm.index)
         unit = self._resolve_unit(rfm, "GammaGamma.fit", required=False)
         x, m = rfm["frequency"], rfm["monetary_value"]
-        repeat = (x > 0) & (w > 0)
+        repeat = x > 0 if w is None else (x > 0) & (w > 0)
         zero = repeat & (m == 0)
         if zero.any():
             if warn:
@@ -206,7 +207,8 @@ class GammaGamma(BaseModel):
                 "from first purchases alone."
             )
         if n_repeat < x.size:
-            x, m, w = x[repeat], m[repeat], w[repeat]
+            x, m = x[repeat], m[repeat]
+            w = None if w is None else w[repeat]
         if float(self.penalizer) == 0.0 and np.ptp(x) == 0.0 and np.ptp(m) == 0.0:
             raise InputError(
                 f"GammaGamma.fit got {n_repeat} repeat buyers with one and the same "
@@ -237,14 +239,13 @@ class GammaGamma(BaseModel):
         return self
 
     def _start(
-        self, x: np.ndarray, m: np.ndarray, w: np.ndarray, data: gammagamma.GGData
+        self, x: np.ndarray, m: np.ndarray, w: np.ndarray | None, data: gammagamma.GGData
     ) -> np.ndarray:
         given = self._start_from_hyperparameters()
         if given is not None:
             return given
-        default = np.array(
-            [1.0, 2.0, max(float(np.einsum("i,i->", w, m)) / data.total_weight, 1e-8)]
-        )
+        total = float(m.sum()) if w is None else float(np.einsum("i,i->", w, m))
+        default = np.array([1.0, 2.0, max(total / data.total_weight, 1e-8)])
         moments = gammagamma.moment_start(x, m, w, data)
         return default if moments is None else moments
 

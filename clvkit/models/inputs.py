@@ -25,6 +25,7 @@ from clvkit._validation import (
     numeric_column,
 )
 from clvkit.errors import InputError, UnitError
+from clvkit.models._kernels.chunks import chunk_starts, for_chunks
 from clvkit.models._kernels.compress import distinct_pairs
 
 __all__ = ["RFMInput", "check_model_unit", "read_rfm", "read_weights", "resolve_fit_unit"]
@@ -184,8 +185,9 @@ def read_rfm(
         check_not_empty(next(iter(lengths.values())), "frequency")
         unit = stated
     kind = kind or ("Column" if customers is not None else "Argument")
-    for bad, name, rule in rfm_rules(columns, positive_monetary):
-        check_rule(bad, f"{kind} {name!r}", rule, rows)
+    if not _rules_hold(columns, positive_monetary):
+        for bad, name, rule in rfm_rules(columns, positive_monetary):
+            check_rule(bad, f"{kind} {name!r}", rule, rows)
     return RFMInput(index=index, arrays=columns, time_unit=unit, unit_unknown=unit_unknown)
 
 
@@ -193,6 +195,24 @@ def frame_unit(frame: pd.DataFrame) -> str | None:
     """The time unit a frame records in ``attrs["time_unit"]`` (checked), or None."""
     unit = frame.attrs.get("time_unit")
     return check_time_unit(unit, "customers.attrs['time_unit']") if unit else None
+
+
+def _rules_hold(c: dict[str, np.ndarray], positive_monetary: bool) -> bool:
+    """Whether every rule of :func:`rfm_rules` holds, checked chunk by chunk.
+
+    The rules run on one cache-sized chunk of every column at a time, on threads, so no
+    full-length mask is built; only when one fails are the full masks that name the rows
+    built.
+    """
+    n = next(iter(c.values())).size
+    ok = np.ones(len(chunk_starts(n)), dtype=bool)
+
+    def one(i: int, start: int, stop: int) -> None:
+        piece = {name: values[start:stop] for name, values in c.items()}
+        ok[i] = not any(bool(bad.any()) for bad, _, _ in rfm_rules(piece, positive_monetary))
+
+    for_chunks(one, n)
+    return bool(ok.all())
 
 
 def rfm_rules(

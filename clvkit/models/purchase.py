@@ -339,7 +339,8 @@ class PurchaseModel(PurchaseIntervals):
                 customers, self.columns, weights, time_unit, caller
             )
         rfm = self._read(customers, self._arrays(frequency, recency, T), "fit", time_unit=time_unit)
-        w = read_weights(weights, rfm.n, rfm.index)
+        # no weights: None, so the kernel neither reads nor checks a vector of ones
+        w = None if weights is None else read_weights(weights, rfm.n, rfm.index)
         unit = self._resolve_unit(rfm, caller)
         x, t_x, T_ = self._xtT(rfm)
         data = self.kernel.prepare(x, t_x, T_, w)
@@ -383,7 +384,12 @@ class PurchaseModel(PurchaseIntervals):
         return dict(zip(self.columns, (frequency, recency, T), strict=True))
 
     def _prestart(
-        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray, start: np.ndarray
+        self,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        w: np.ndarray | None,
+        start: np.ndarray,
     ) -> np.ndarray:
         """Starting values from a quick fit on a seeded random subsample of the customers.
 
@@ -394,7 +400,7 @@ class PurchaseModel(PurchaseIntervals):
         """
         rows = np.random.default_rng(0).integers(0, x.size, size=_PRESTART_SAMPLE)
         rows.sort()  # sequential gathers
-        sub = self.kernel.prepare(x[rows], t_x[rows], T[rows], w[rows])
+        sub = self.kernel.prepare(x[rows], t_x[rows], T[rows], None if w is None else w[rows])
         if not sub.total_weight > 0 or self.kernel.identifiability_problem(sub) is not None:
             return start
         pre = maximize(
@@ -944,6 +950,18 @@ class PurchaseModel(PurchaseIntervals):
             rfm, values, options, at, "logit", caller, width=np.size(counts)
         )
         return with_bounds(_labelled(point, labels), lower, upper, "p_n_purchases")
+
+    def _none_if_alive(self, pairs: RFMInput, window: object) -> np.ndarray:
+        """P(no purchase in ``(T, T + window]`` | alive at T) for distinct ``(x, T)`` pairs
+        (one window): the part of :meth:`probability_purchase` that depends on the pair."""
+        h = self._horizons(window, "window")
+        params = self._fitted_for(pairs)
+        x_name, _, T_name = self.columns
+        return np.asarray(
+            self.kernel.probability_n_purchases_alive(
+                params, 0, pairs[x_name], pairs[T_name], h.values
+            )
+        )
 
     def _per_distinct_xT(
         self,

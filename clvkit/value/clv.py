@@ -55,6 +55,7 @@ from clvkit.models import (
     persistence,
     uncertainty,
 )
+from clvkit.models._kernels.chunks import for_chunks
 from clvkit.models.gamma_gamma import spend_frequency
 from clvkit.models.inputs import (
     RFMInput,
@@ -88,6 +89,8 @@ CLV_COLUMNS: tuple[str, ...] = (
 )
 
 _CELLS_PER_BLOCK = 2_000_000
+#: customers whose columns are computed together (on threads) in predict_clv
+_CUSTOMER_BLOCK = 1 << 16
 _SPEND_COLUMNS = ("monetary_value", "historical_value")
 #: the scale of each CLV column's delta-method interval ("fixed": no parameter in it;
 #: actual and potential CLV are historical value plus an interval of their future part)
@@ -478,7 +481,8 @@ class CLVModel:
             }
             if problems is None:
                 columns, stages = self.predict_arrays(rfm, margin=margins, **args)
-                out = pd.DataFrame(columns, index=customers.index)
+                # the arrays become the frame's columns as they are (no consolidating copy)
+                out = pd.DataFrame(columns, index=customers.index, copy=False)
                 out["lifecycle_stage"] = stages_categorical(stages)
             else:
                 out = self._marked_frame(rfm, margins, problems, customers.index, args)
@@ -692,36 +696,54 @@ class CLVModel:
                 "mean spend is infinite, so customers without a repeat purchase have no finite "
                 "value. Refit with GammaGamma(q_constraint=True)."
             )
-        p_alive = np.asarray(purchase.probability_alive(rfm))
-        alive_total, alive_discounted = _alive_purchases(purchase, rfm, x_name, T_name, steps)
-        spend = np.asarray(spend_model.expected_spend(rfm))
-        historical = margin * rfm["historical_value"]
-        potential = margin * spend * alive_discounted
-        expected = p_alive * potential
+        # terms of (frequency, T) alone, once per distinct pair
+        pairs, inverse = rfm.distinct_pairs(x_name, T_name)
+        pair_total, pair_discounted = _alive_purchases(purchase, pairs, steps)
         new_within, window = rules.windows(self.time_unit_, discrete=purchase.discrete)
-        p_active = np.asarray(purchase.probability_purchase(rfm, window))
-        stages = assign_stages(
-            rules, T=rfm[T_name], frequency=x, p_active=p_active, new_within=new_within
-        )
-        columns = {
-            "p_alive": p_alive,
-            "expected_purchases": p_alive * alive_total,
-            "expected_spend": spend,
-            "historical_value": historical,
-            "expected_value": expected,
-            "potential_value": potential,
-            "value_at_risk": potential - expected,
-            "actual_clv": historical + expected,
-            "potential_clv": historical + potential,
-        }
-        bar.update(x.size)
+        pair_none = purchase._none_if_alive(pairs, window)
+        n = rfm.n
+        columns = {name: np.empty(n) for name in CLV_COLUMNS}
+        stages = np.empty(n, dtype=np.int8)
+
+        def block(i: int, start: int, stop: int) -> None:
+            # every column of a block of customers while its arrays are in cache
+            rows = slice(start, stop)
+            sub = rfm.take(rows)
+            pair = inverse[rows]
+            p_alive = np.asarray(purchase.probability_alive(sub))
+            spend = np.asarray(spend_model.expected_spend(sub))
+            m = margin if np.ndim(margin) == 0 else np.asarray(margin)[rows]
+            historical = m * sub["historical_value"]
+            potential = m * spend * pair_discounted.take(pair)
+            expected = p_alive * potential
+            columns["p_alive"][rows] = p_alive
+            columns["expected_purchases"][rows] = p_alive * pair_total.take(pair)
+            columns["expected_spend"][rows] = spend
+            columns["historical_value"][rows] = historical
+            columns["expected_value"][rows] = expected
+            columns["potential_value"][rows] = potential
+            columns["value_at_risk"][rows] = potential - expected
+            columns["actual_clv"][rows] = historical + expected
+            columns["potential_clv"][rows] = historical + potential
+            # P(a purchase in the window): P(alive) (1 - P(none in the window | alive))
+            p_active = np.clip(p_alive * (1.0 - pair_none.take(pair)), 0.0, 1.0)
+            stages[rows] = assign_stages(
+                rules,
+                T=sub[T_name],
+                frequency=sub[x_name],
+                p_active=p_active,
+                new_within=new_within,
+            )
+
+        for_chunks(block, n, chunk=_CUSTOMER_BLOCK)
+        bar.update(n)
         if options is None:
             return columns, stages
         centers = {
-            "p_alive": p_alive,
-            "alive_total": alive_total,
-            "alive_discounted": alive_discounted,
-            "expected_spend": spend,
+            "p_alive": columns["p_alive"],
+            "alive_total": pair_total[inverse],
+            "alive_discounted": pair_discounted[inverse],
+            "expected_spend": columns["expected_spend"],
         }
         bounds = self._clv_bounds(
             rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs, bar
@@ -1020,14 +1042,10 @@ def _delta_se(
 
 
 def _alive_purchases(
-    purchase: PurchaseModel, rfm: RFMInput, x_name: str, T_name: str, plan: Schedule
+    purchase: PurchaseModel, pairs: RFMInput, plan: Schedule
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Undiscounted and discounted expected purchases over the horizon, if alive now.
-
-    Evaluated once per distinct (frequency, T) pair and step, in blocks of about
-    ``_CELLS_PER_BLOCK`` cells, then mapped back to the customers.
-    """
-    pairs, inverse = rfm.distinct_pairs(x_name, T_name)
+    """Undiscounted and discounted expected purchases over the horizon, if alive now, for
+    each distinct (frequency, T) pair, in blocks of about ``_CELLS_PER_BLOCK`` cells."""
     total = np.empty(pairs.n)
     discounted = np.empty(pairs.n)
     block = max(1, _CELLS_PER_BLOCK // plan.ends.size)
@@ -1039,7 +1057,7 @@ def _alive_purchases(
         # einsum, not BLAS: the same summation order whatever the number of rows, so one
         # customer alone gets the bits they get inside a frame
         discounted[rows] = np.einsum("ij,j->i", increments, plan.factors)
-    return total[inverse], discounted[inverse]
+    return total, discounted
 
 
 def _margin_record(margin: object) -> float | str | None:

@@ -234,9 +234,10 @@ def test_predictions_match_lifetimes_on_cdnow(cdnow_rfm, params):
     # per-row log-likelihood: lifetimes' objective on one distinct row at a time
     data = mbgnbd.prepare(x, t_x, T, np.ones_like(x))
     rows = np.arange(data.n_distinct)[:: max(1, data.n_distinct // 60)]
-    xr = data.row_x[rows]
-    txr = data.tx_values[data.row_tx_code[rows]]
-    Tr = data.T_values[data.row_T_code[rows]]
+    none = np.zeros(data.rows.zero_T.size)  # the rows without a repeat purchase come first
+    xr = np.concatenate([none, data.rows.rep_x()])[rows]
+    txr = np.concatenate([none, data.rows.rep_tx])[rows]
+    Tr = np.concatenate([data.rows.zero_T, data.rows.rep_T])[rows]
     theirs = [
         -fitter._negative_log_likelihood(
             np.log(params), xr[i : i + 1], txr[i : i + 1], Tr[i : i + 1], np.ones(1), 0.0

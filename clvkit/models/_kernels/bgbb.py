@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, expit, exprel, gammaln, psi
 
-from clvkit.models._kernels.compress import compress_rows
+from clvkit.models._kernels.compress import count_rows
 from clvkit.models._kernels.gammaratio import lgamma_diff
 from clvkit.models._kernels.linalg import dot as _dot
 
@@ -107,31 +107,27 @@ class BGBBData:
 
 
 # -- fitting -------------------------------------------------------------------------------
-def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> BGBBData:
+def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray | None) -> BGBBData:
     """Compress validated ``(x, t_x, n, weights)`` rows (whole numbers,
     ``0 <= x <= t_x <= n``, ``t_x = 0`` where ``x = 0``) into a :class:`BGBBData`.
-    Rows of weight 0 are dropped."""
-    rows = compress_rows(
-        (np.asarray(x, np.float64), np.asarray(t_x, np.float64), np.asarray(T, np.float64)),
-        np.asarray(weights, np.float64),
-    )
-    fx, ftx, fn = rows.columns
 
-    def whole(values: np.ndarray) -> np.ndarray:
-        return np.rint(values).astype(np.int64)
-
-    row_x = whole(fx.values)[fx.codes]
-    row_n = whole(fn.values)[fn.codes]
+    The rows are cells of the small grid of ``(x, t_x, n)`` and are counted into it
+    (:func:`clvkit.models._kernels.compress.count_rows`). Rows of weight 0 are dropped;
+    ``weights`` None stands for all 1.
+    """
+    rows, row_w = count_rows((x, t_x, T), weights)
+    row_x, row_tx, row_n = (np.rint(v).astype(np.int64) for v in rows)
+    x_values, row_x_code = np.unique(row_x, return_inverse=True)
     return BGBBData(
-        x_values=whole(fx.values),
-        row_x_code=fx.codes,
+        x_values=x_values,
+        row_x_code=row_x_code.reshape(-1).astype(np.intp),
         row_x=row_x,
-        row_tx=whole(ftx.values)[ftx.codes],
+        row_tx=row_tx,
         row_n=row_n,
-        row_w=rows.weights,
+        row_w=row_w,
         n_max=int(row_n.max(initial=0)),
-        total_weight=float(rows.weights.sum()),
-        n_distinct=int(rows.weights.size),
+        total_weight=float(row_w.sum()),
+        n_distinct=int(row_w.size),
     )
 
 

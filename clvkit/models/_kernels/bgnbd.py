@@ -27,11 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, gammaln, polygamma, psi
+from scipy.special import expit, gammaln
 
-from clvkit.models._kernels.compress import distinct_keys, factorize
+from clvkit.models._kernels import dropout_fit
+from clvkit.models._kernels.compress import CohortRows, split_cohort
 from clvkit.models._kernels.hyp2f1 import hyp2f1
-from clvkit.models._kernels.linalg import dot as _dot
 from clvkit.models._kernels.nbd_dropout import expected_count, probability_count
 from clvkit.models._kernels.simulation import (
     first_order_statistics,
@@ -61,102 +61,48 @@ N_PARAMS = 4
 _A_NEAR_ONE = 1e-6  # half-width of the band around the removable singularity a = 1
 
 
-def _trigamma(z: np.ndarray | float) -> np.ndarray:
-    return np.asarray(polygamma(1, z))
-
-
 @dataclass(frozen=True)
 class BGData:
     """A BG/NBD cohort reduced to what the likelihood needs.
 
     Attributes
     ----------
-    x_values, W_x : (kx,) arrays
-        Distinct repeat-purchase counts and the total weight at each.
-    T_values, W_T, SX_T : (kT,) arrays
-        Distinct ``T`` values, the total weight at each, and the weighted sum of ``x``
-        at each.
-    rep_x, rep_x_code, rep_tx_code, rep_T_code, rep_w : (m,) arrays
-        Distinct repeat-buyer rows ``(x, t_x, T)`` with ``x > 0``: ``x`` itself, codes into
-        ``x_values``, ``tx_values`` and ``T_values``, and the row weight.
-    tx_values : (ktx,) array
-        Distinct recency values.
-    total_weight : float
-        Sum of all weights (the effective number of customers).
-    n_distinct : int
-        Number of distinct ``(x, t_x, T)`` rows the cohort compressed to.
+    rows : CohortRows
+        Buyers without a repeat purchase by ``T`` (they contribute ``f0`` only), repeat
+        buyers as ``(x code, t_x, T, weight)`` rows, and the total weight per distinct
+        ``x`` (see :class:`clvkit.models._kernels.compress.CohortRows`).
     """
 
-    x_values: np.ndarray
-    W_x: np.ndarray
-    T_values: np.ndarray
-    W_T: np.ndarray
-    SX_T: np.ndarray
-    rep_x: np.ndarray
-    rep_x_code: np.ndarray
-    rep_tx_code: np.ndarray
-    rep_T_code: np.ndarray
-    rep_w: np.ndarray
-    tx_values: np.ndarray
-    total_weight: float
-    n_distinct: int
+    rows: CohortRows
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of all weights (the effective number of customers)."""
+        return self.rows.total_weight
+
+    @property
+    def n_distinct(self) -> int:
+        """Rows the likelihood runs over: the distinct ``(x, t_x, T)`` rows when the
+        cohort was compressed, every row otherwise."""
+        return self.rows.n_rows
 
 
-def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> BGData:
-    """Compress ``(x, t_x, T, weights)`` rows into a :class:`BGData`.
+def prepare(
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray | None,
+    compress: bool | None = None,
+) -> BGData:
+    """Reduce ``(x, t_x, T, weights)`` rows to a :class:`BGData`.
 
     All inputs are (n,) float64 arrays already validated (``x`` integer-valued and
-    ``>= 0``, ``0 <= t_x <= T``, ``t_x == 0`` where ``x == 0``, ``weights >= 0``).
-
-    Rows are compressed on one integer key of the three column codes (see
-    :mod:`clvkit.models._kernels.compress`); the per-``x`` and per-``T`` weights then come
-    from the distinct rows, and only distinct repeat-buyer rows are kept row-wise.
+    ``>= 0``, ``0 <= t_x <= T``, ``t_x == 0`` where ``x == 0``, ``weights >= 0``;
+    ``weights`` None for all 1). Identical rows are merged unless a sample shows that
+    almost none repeat (``compress`` forces either way; see
+    :func:`clvkit.models._kernels.compress.split_cohort`).
     """
-    keep = weights > 0
-    if not keep.all():
-        x, t_x, T, weights = x[keep], t_x[keep], T[keep], weights[keep]
-    # one mixed-radix key over all rows; x == 0 rows (t_x == 0) collapse to one row per
-    # T. Each column's codes are dropped as soon as they are folded into the key.
-    fx = factorize(x)
-    x_values, key = fx.values, fx.codes.astype(np.int64)
-    del fx
-    ftx = factorize(t_x)
-    tx_values, ktx = ftx.values, ftx.values.size
-    key *= ktx
-    key += ftx.codes
-    del ftx
-    fT = factorize(T)
-    T_values, kT = fT.values, fT.values.size
-    key *= kT
-    key += fT.codes
-    del fT
-    kx = x_values.size
-    row_key, row_w = distinct_keys(key, weights)
-    del key
-    T_code = (row_key % kT).astype(np.intp)
-    rest = row_key // kT
-    tx_code = (rest % ktx).astype(np.intp)
-    x_code = (rest // ktx).astype(np.intp)
-    xr = x_values[x_code]
-    W_x = np.bincount(x_code, weights=row_w, minlength=kx)
-    W_T = np.bincount(T_code, weights=row_w, minlength=kT)
-    SX_T = np.bincount(T_code, weights=row_w * xr, minlength=kT)
-    rep = xr > 0
-    return BGData(
-        x_values=x_values,
-        W_x=W_x,
-        T_values=T_values,
-        W_T=W_T,
-        SX_T=SX_T,
-        rep_x=xr[rep],
-        rep_x_code=x_code[rep],
-        rep_tx_code=tx_code[rep],
-        rep_T_code=T_code[rep],
-        rep_w=row_w[rep],
-        tx_values=tx_values,
-        total_weight=float(W_x.sum()),
-        n_distinct=int(row_w.size),
-    )
+    return BGData(split_cohort(x, t_x, T, weights, compress=compress))
 
 
 def loglik_derivatives(
@@ -164,16 +110,18 @@ def loglik_derivatives(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Total weighted log-likelihood and its gradient and Hessian in ``(r, alpha, a, b)``.
 
-    Terms in ``x`` alone, ``T`` alone or ``t_x`` alone are evaluated once per distinct
-    value and gathered; per distinct repeat-buyer row the work is a handful of
-    vectorised passes (one ``exp`` and one ``log1p``), and every sum is a non-BLAS dot.
+    ``sum w (f0 + delta softplus(D))`` (see the module docstring): terms in ``x`` alone
+    once per repeat-purchase count; rows without a repeat purchase contribute
+    ``-r ln(alpha + T)`` only; repeat-buyer rows ``-(r + x) ln(alpha + T) + softplus(D)``.
+    The row sums run in cache-sized chunks on threads and give the same bits for any
+    number of threads (:mod:`clvkit.models._kernels.dropout_fit`).
 
     Parameters
     ----------
     params : (4,) array
         ``r, alpha, a, b``, all > 0.
     data : BGData
-        The compressed cohort.
+        The prepared cohort.
     order : {0, 1, 2}
         Highest derivative order to compute; lower orders return zero arrays.
 
@@ -183,118 +131,12 @@ def loglik_derivatives(
     gradient : (4,) array
     hessian : (4, 4) array
     """
-    # numpy scalars: an overflow or a division by zero far out on the surface gives inf/nan,
-    # which the driver rejects, instead of a Python ZeroDivisionError
-    r, alpha, a, b = (np.float64(v) for v in params)
-    W = data.total_weight
-    xv, Wx = data.x_values, data.W_x
-    Tv, WT, SXT = data.T_values, data.W_T, data.SX_T
-    log_aT = np.log(alpha + Tv)
-    kx = xv.size
-
-    # f0: per distinct x, per distinct T, and constants
-    ll = (
-        _dot(Wx, gammaln(r + xv) + gammaln(b + xv) - gammaln(a + b + xv))
-        + W * float(-gammaln(r) + r * np.log(alpha) + gammaln(a + b) - gammaln(b))
-        - _dot(r * WT + SXT, log_aT)
-    )
-    # softplus(D) over distinct repeat-buyer rows, D = c_x - (r + x) * dlog
-    xr, wr, xc = data.rep_x, data.rep_w, data.rep_x_code
-    tc, Tc = data.rep_tx_code, data.rep_T_code
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c_x = np.log(a) - np.log(b + xv - 1.0)  # only x >= 1 entries are gathered
-    log_atx_v = np.log(alpha + data.tx_values)
-    dlog = log_atx_v.take(tc)
-    dlog -= log_aT.take(Tc)  # <= 0
-    rx = xr + r
-    D = rx * dlog
-    np.subtract(c_x.take(xc), D, out=D)
-    e = np.abs(D)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # exp(-|D|) in (0, 1]
-    sp = np.log1p(e)
-    sp += np.maximum(D, 0.0)
-    ll += _dot(wr, sp)
-
-    grad = np.zeros(N_PARAMS)
-    hess = np.zeros((N_PARAMS, N_PARAMS))
-    if order < 1:
-        return ll, grad, hess
-
-    inv_aT = 1.0 / (alpha + Tv)
-    psi_ab = psi(a + b)
-    psi_abx = psi(a + b + xv)
-    grad[0] = _dot(Wx, psi(r + xv)) + W * (np.log(alpha) - psi(r)) - _dot(WT, log_aT)
-    grad[1] = W * r / alpha - _dot(r * WT + SXT, inv_aT)
-    grad[2] = W * psi_ab - _dot(Wx, psi_abx)
-    grad[3] = W * (psi_ab - psi(b)) + _dot(Wx, psi(b + xv) - psi_abx)
-
-    # s = expit(D) = 1/(1+e) where D >= 0, e/(1+e) where D < 0
-    q = e + 1.0
-    np.reciprocal(q, out=q)
-    s = np.where(D >= 0.0, q, e * q)
-    ws = s
-    ws *= wr  # w * s
-    inv_atx_v = 1.0 / (alpha + data.tx_values)
-    dinv = inv_atx_v.take(tc)
-    dinv -= inv_aT.take(Tc)  # >= 0
-    inv_bx = np.zeros(kx)
-    np.divide(1.0, b + xv - 1.0, out=inv_bx, where=xv > 0)
-    # dD/dr = -dlog, dD/dalpha = -rx*dinv, dD/da = 1/a, dD/db = -inv_bx[x]
-    d1 = rx * dinv  # = -dD/dalpha
-    ws_x = np.bincount(xc, weights=ws, minlength=kx)
-    sum_ws = float(ws_x.sum())
-    grad[0] -= _dot(ws, dlog)
-    grad[1] -= _dot(ws, d1)
-    grad[2] += sum_ws / a
-    grad[3] -= _dot(ws_x, inv_bx)
-    if order < 2:
-        return ll, grad, hess
-
-    tri_abx = _trigamma(a + b + xv)
-    tri_ab = float(_trigamma(a + b))
-    hess[0, 0] = _dot(Wx, _trigamma(r + xv)) - W * float(_trigamma(r))
-    hess[0, 1] = W / alpha - _dot(WT, inv_aT)
-    hess[1, 1] = -W * r / alpha**2 + _dot(r * WT + SXT, inv_aT**2)
-    hess[2, 2] = W * tri_ab - _dot(Wx, tri_abx)
-    hess[2, 3] = hess[2, 2]
-    hess[3, 3] = W * (tri_ab - float(_trigamma(b))) + _dot(Wx, _trigamma(b + xv) - tri_abx)
-
-    # softplus(D): s(1-s) dD_i dD_j + s d2D_ij, v = w s (1 - s)
-    v = (wr * e) * (q * q)  # w * s * (1 - s) = w * e / (1 + e)^2 for either sign of D
-    vd0 = v * dlog  # v * (-dD0)
-    vd1 = v * d1  # v * (-dD1)
-    v_x = np.bincount(xc, weights=v, minlength=kx)
-    vd0_x = np.bincount(xc, weights=vd0, minlength=kx)
-    vd1_x = np.bincount(xc, weights=vd1, minlength=kx)
-    sum_v = float(v_x.sum())
-    hess[0, 0] += _dot(vd0, dlog)
-    hess[0, 1] += _dot(vd0, d1)
-    hess[0, 2] -= float(vd0_x.sum()) / a
-    hess[0, 3] += _dot(vd0_x, inv_bx)
-    hess[1, 1] += _dot(vd1, d1)
-    hess[1, 2] -= float(vd1_x.sum()) / a
-    hess[1, 3] += _dot(vd1_x, inv_bx)
-    hess[2, 2] += sum_v / a**2
-    hess[2, 3] -= _dot(v_x, inv_bx) / a
-    hess[3, 3] += _dot(v_x, inv_bx**2)
-    # second derivatives of D: d2D/dr dalpha = -dinv, d2D/dalpha2 = rx (1/(al+tx)^2 -
-    # 1/(al+T)^2), d2D/da2 = -1/a^2, d2D/db2 = 1/(b+x-1)^2
-    dinv2 = (inv_atx_v**2).take(tc)
-    dinv2 -= (inv_aT**2).take(Tc)
-    hess[0, 1] -= _dot(ws, dinv)
-    hess[1, 1] += _dot(ws * rx, dinv2)
-    hess[2, 2] -= sum_ws / a**2
-    hess[3, 3] += _dot(ws_x, inv_bx**2)
-    hess = np.triu(hess) + np.triu(hess, 1).T
-    return ll, grad, hess
+    return dropout_fit.loglik_derivatives(params, data.rows, 0, order)
 
 
 def initial_params(data: BGData) -> np.ndarray:
     """``(1, 1/rate, 1, 1)``: ``alpha`` from the pooled purchase rate, the rest neutral."""
-    total_x = float(data.W_x @ data.x_values)
-    total_T = float(data.W_T @ data.T_values)
-    rate = max(total_x, 0.5) / max(total_T, 1e-12)
+    rate = max(data.rows.total_x, 0.5) / max(data.rows.total_T, 1e-12)
     return np.array([1.0, 1.0 / rate, 1.0, 1.0])
 
 
@@ -306,13 +148,13 @@ def identifiability_problem(data: BGData) -> str | None:
     four parameters cannot be told apart.
     """
     n = data.total_weight
-    if float(data.W_x @ data.x_values) == 0.0:
+    if data.rows.total_x == 0.0:
         return (
             f"it needs at least one repeat purchase: all {n:g} customers have frequency 0, "
             "so the purchase rate and the drop-out cannot be estimated (the likelihood "
             "grows without bound as alpha grows)."
         )
-    if float(data.W_T @ data.T_values) == 0.0:
+    if data.rows.total_T == 0.0:
         return f"it needs observed time: all {n:g} customers have T = 0."
     if data.n_distinct == 1:
         return (

@@ -43,10 +43,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc, betaln, expit, gammaln, polygamma, psi
+from scipy.special import betainc, betaln, expit, gammaln
 
-from clvkit.models._kernels.compress import compress_rows
-from clvkit.models._kernels.linalg import dot as _dot
+from clvkit.models._kernels import dropout_fit
+from clvkit.models._kernels.compress import CohortRows, split_cohort
 from clvkit.models._kernels.nbd_dropout import expected_count, log_pfaff, probability_count
 from clvkit.models._kernels.simulation import (
     first_order_statistics,
@@ -75,10 +75,6 @@ __all__ = [
 N_PARAMS = 4
 
 
-def _trigamma(z: np.ndarray | float) -> np.ndarray:
-    return np.asarray(polygamma(1, z))
-
-
 def _unpack(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     p = np.asarray(params, dtype=np.float64)
     return p[0], p[1], p[2], p[3]
@@ -90,69 +86,41 @@ class MBGData:
 
     Attributes
     ----------
-    x_values, W_x : (kx,) arrays
-        Distinct repeat-purchase counts and the total weight at each.
-    T_values, W_T, SX_T : (kT,) arrays
-        Distinct ``T`` values, the total weight at each, and the weighted sum of ``x``
-        at each.
-    tx_values : (ktx,) array
-        Distinct recency values.
-    row_x, row_x_code, row_tx_code, row_T_code, row_w : (m,) arrays
-        The distinct rows ``(x, t_x, T)``: ``x`` itself, codes into ``x_values``,
-        ``tx_values`` and ``T_values``, and the summed weight.
-    total_weight : float
-        Sum of all weights (the effective number of customers).
-    n_distinct : int
-        Number of distinct ``(x, t_x, T)`` rows.
+    rows : CohortRows
+        Customers without a repeat purchase by ``T``, repeat buyers as
+        ``(x code, t_x, T, weight)`` rows, and the total weight per repeat-purchase count
+        (see :class:`clvkit.models._kernels.compress.CohortRows`).
     """
 
-    x_values: np.ndarray
-    W_x: np.ndarray
-    T_values: np.ndarray
-    W_T: np.ndarray
-    SX_T: np.ndarray
-    tx_values: np.ndarray
-    row_x: np.ndarray
-    row_x_code: np.ndarray
-    row_tx_code: np.ndarray
-    row_T_code: np.ndarray
-    row_w: np.ndarray
-    total_weight: float
-    n_distinct: int
+    rows: CohortRows
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of all weights (the effective number of customers)."""
+        return self.rows.total_weight
+
+    @property
+    def n_distinct(self) -> int:
+        """Rows the likelihood runs over: the distinct ``(x, t_x, T)`` rows when the
+        cohort was compressed, every row otherwise."""
+        return self.rows.n_rows
 
 
 # -- fitting -------------------------------------------------------------------------------
-def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> MBGData:
-    """Compress validated ``(x, t_x, T, weights)`` rows into an :class:`MBGData`.
+def prepare(
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray | None,
+    compress: bool | None = None,
+) -> MBGData:
+    """Reduce validated ``(x, t_x, T, weights)`` rows to an :class:`MBGData`.
 
-    Identical rows become one weighted row (:func:`clvkit.models._kernels.compress.compress_rows`);
-    the per-``x`` and per-``T`` weights then come from the distinct rows. Rows of weight 0
-    are dropped.
+    Identical rows are merged unless a sample shows that almost none repeat (``compress``
+    forces either way; see :func:`clvkit.models._kernels.compress.split_cohort`). Rows of
+    weight 0 are dropped; ``weights`` None stands for all 1.
     """
-    rows = compress_rows(
-        (np.asarray(x, np.float64), np.asarray(t_x, np.float64), np.asarray(T, np.float64)),
-        np.asarray(weights, np.float64),
-    )
-    fx, ftx, fT = rows.columns
-    w = rows.weights
-    kx, kT = fx.values.size, fT.values.size
-    row_x = fx.values[fx.codes]
-    W_x = np.bincount(fx.codes, weights=w, minlength=kx)
-    return MBGData(
-        x_values=fx.values,
-        W_x=W_x,
-        T_values=fT.values,
-        W_T=np.bincount(fT.codes, weights=w, minlength=kT),
-        SX_T=np.bincount(fT.codes, weights=w * row_x, minlength=kT),
-        tx_values=ftx.values,
-        row_x=row_x,
-        row_x_code=fx.codes,
-        row_tx_code=ftx.codes,
-        row_T_code=fT.codes,
-        row_w=w,
-        total_weight=float(W_x.sum()),
-        n_distinct=int(w.size),
-    )
+    return MBGData(split_cohort(x, t_x, T, weights, compress=compress))
 
 
 def loglik_derivatives(
@@ -160,19 +128,17 @@ def loglik_derivatives(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Total weighted log-likelihood and its gradient and Hessian in ``(r, alpha, a, b)``.
 
-    ``f0`` is summed over distinct ``x`` and distinct ``T``; ``softplus(D)`` over the
-    distinct rows, with every special function evaluated once per distinct value and
-    gathered. Derivatives of ``softplus(D)``: ``s dD`` for the gradient and
-    ``s (1-s) dD dD' + s d2D`` for the Hessian, ``s = expit(D)``, where
-    ``dD/dr = -dlog``, ``dD/dalpha = -(r+x) dinv``, ``dD/da = 1/a``, ``dD/db = -1/(b+x)``,
-    ``dlog = ln(alpha+t_x) - ln(alpha+T)`` and ``dinv = 1/(alpha+t_x) - 1/(alpha+T)``.
+    ``f0`` per repeat-purchase count and per row, ``softplus(D)`` for every row (customers
+    without a repeat purchase at ``x = t_x = 0``), summed in cache-sized chunks on threads
+    (:mod:`clvkit.models._kernels.dropout_fit`, with ``k = 1``: ``c_x = ln a - ln(b+x)``,
+    ``dD/db = -1/(b+x)``).
 
     Parameters
     ----------
     params : (4,) array
         ``r, alpha, a, b``, all > 0.
     data : MBGData
-        The compressed cohort.
+        The prepared cohort.
     order : {0, 1, 2}
         Highest derivative order to compute; lower orders return zero arrays.
 
@@ -182,108 +148,12 @@ def loglik_derivatives(
     gradient : (4,) array
     hessian : (4, 4) array
     """
-    # numpy scalars: an overflow far out on the surface gives inf/nan, which the driver
-    # rejects, instead of a Python exception
-    r, alpha, a, b = (np.float64(v) for v in params)
-    W = data.total_weight
-    xv, Wx = data.x_values, data.W_x
-    Tv, WT, SXT = data.T_values, data.W_T, data.SX_T
-    log_aT = np.log(alpha + Tv)
-    kx = xv.size
-
-    ll = (
-        _dot(Wx, gammaln(r + xv) + gammaln(b + xv + 1.0) - gammaln(a + b + xv + 1.0))
-        + W * float(-gammaln(r) + r * np.log(alpha) + gammaln(a + b) - gammaln(b))
-        - _dot(r * WT + SXT, log_aT)
-    )
-    xr, wr, xc = data.row_x, data.row_w, data.row_x_code
-    tc, Tc = data.row_tx_code, data.row_T_code
-    c_x = np.log(a) - np.log(b + xv)
-    dlog = np.log(alpha + data.tx_values).take(tc)
-    dlog -= log_aT.take(Tc)  # <= 0
-    rx = xr + r
-    D = rx * dlog
-    np.subtract(c_x.take(xc), D, out=D)
-    e = np.abs(D)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # exp(-|D|) in (0, 1]
-    sp = np.log1p(e)
-    sp += np.maximum(D, 0.0)
-    ll += _dot(wr, sp)
-
-    grad = np.zeros(N_PARAMS)
-    hess = np.zeros((N_PARAMS, N_PARAMS))
-    if order < 1:
-        return float(ll), grad, hess
-
-    inv_aT = 1.0 / (alpha + Tv)
-    psi_ab = psi(a + b)
-    psi_abx = psi(a + b + xv + 1.0)
-    grad[0] = _dot(Wx, psi(r + xv)) + W * (np.log(alpha) - psi(r)) - _dot(WT, log_aT)
-    grad[1] = W * r / alpha - _dot(r * WT + SXT, inv_aT)
-    grad[2] = W * psi_ab - _dot(Wx, psi_abx)
-    grad[3] = W * (psi_ab - psi(b)) + _dot(Wx, psi(b + xv + 1.0) - psi_abx)
-
-    q = e + 1.0
-    np.reciprocal(q, out=q)
-    ws = np.where(D >= 0.0, q, e * q)  # s = expit(D) for either sign of D
-    ws *= wr
-    inv_atx_v = 1.0 / (alpha + data.tx_values)
-    dinv = inv_atx_v.take(tc)
-    dinv -= inv_aT.take(Tc)  # >= 0
-    inv_bx = 1.0 / (b + xv)
-    d1 = rx * dinv  # -dD/dalpha
-    ws_x = np.bincount(xc, weights=ws, minlength=kx)
-    sum_ws = float(ws_x.sum())
-    grad[0] -= _dot(ws, dlog)
-    grad[1] -= _dot(ws, d1)
-    grad[2] += sum_ws / a
-    grad[3] -= _dot(ws_x, inv_bx)
-    if order < 2:
-        return float(ll), grad, hess
-
-    tri_abx = _trigamma(a + b + xv + 1.0)
-    tri_ab = float(_trigamma(a + b))
-    hess[0, 0] = _dot(Wx, _trigamma(r + xv)) - W * float(_trigamma(r))
-    hess[0, 1] = W / alpha - _dot(WT, inv_aT)
-    hess[1, 1] = -W * r / alpha**2 + _dot(r * WT + SXT, inv_aT**2)
-    hess[2, 2] = W * tri_ab - _dot(Wx, tri_abx)
-    hess[2, 3] = hess[2, 2]
-    hess[3, 3] = W * (tri_ab - float(_trigamma(b))) + _dot(Wx, _trigamma(b + xv + 1.0) - tri_abx)
-
-    v = (wr * e) * (q * q)  # w s (1-s) = w e / (1+e)^2 for either sign of D
-    vd0 = v * dlog  # v * (-dD/dr)
-    vd1 = v * d1  # v * (-dD/dalpha)
-    v_x = np.bincount(xc, weights=v, minlength=kx)
-    vd0_x = np.bincount(xc, weights=vd0, minlength=kx)
-    vd1_x = np.bincount(xc, weights=vd1, minlength=kx)
-    hess[0, 0] += _dot(vd0, dlog)
-    hess[0, 1] += _dot(vd0, d1)
-    hess[0, 2] -= float(vd0_x.sum()) / a
-    hess[0, 3] += _dot(vd0_x, inv_bx)
-    hess[1, 1] += _dot(vd1, d1)
-    hess[1, 2] -= float(vd1_x.sum()) / a
-    hess[1, 3] += _dot(vd1_x, inv_bx)
-    hess[2, 2] += float(v_x.sum()) / a**2
-    hess[2, 3] -= _dot(v_x, inv_bx) / a
-    hess[3, 3] += _dot(v_x, inv_bx**2)
-    # s d2D: d2D/dr dalpha = -dinv, d2D/dalpha2 = (r+x) (1/(alpha+t_x)^2 - 1/(alpha+T)^2),
-    # d2D/da2 = -1/a^2, d2D/db2 = 1/(b+x)^2
-    dinv2 = (inv_atx_v**2).take(tc)
-    dinv2 -= (inv_aT**2).take(Tc)
-    hess[0, 1] -= _dot(ws, dinv)
-    hess[1, 1] += _dot(ws * rx, dinv2)
-    hess[2, 2] -= sum_ws / a**2
-    hess[3, 3] += _dot(ws_x, inv_bx**2)
-    hess = np.triu(hess) + np.triu(hess, 1).T
-    return float(ll), grad, hess
+    return dropout_fit.loglik_derivatives(params, data.rows, 1, order)
 
 
 def initial_params(data: MBGData) -> np.ndarray:
     """``(1, 1/rate, 1, 1)``: ``alpha`` from the pooled repeat-purchase rate, the rest neutral."""
-    total_x = float(data.W_x @ data.x_values)
-    total_T = float(data.W_T @ data.T_values)
-    rate = max(total_x, 0.5) / max(total_T, 1e-12)
+    rate = max(data.rows.total_x, 0.5) / max(data.rows.total_T, 1e-12)
     return np.array([1.0, 1.0 / rate, 1.0, 1.0])
 
 
@@ -296,9 +166,9 @@ def identifiability_problem(data: MBGData) -> str | None:
     cannot be told apart.
     """
     n = data.total_weight
-    if float(data.W_T @ data.T_values) == 0.0:
+    if data.rows.total_T == 0.0:
         return f"it needs observed time: all {n:g} customers have T = 0."
-    if float(data.W_x @ data.x_values) == 0.0:
+    if data.rows.total_x == 0.0:
         return (
             f"it needs at least one repeat purchase: all {n:g} customers have frequency 0, "
             "so the likelihood rises without bound towards every customer leaving at the "

@@ -74,12 +74,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, exprel, gammaln, polygamma, psi
 
-from clvkit.models._kernels.compress import distinct_keys, factorize
+from clvkit.models._kernels.chunks import chunk_sums
+from clvkit.models._kernels.compress import CohortRows, distinct_keys, factorize, split_cohort
 from clvkit.models._kernels.linalg import dot as _dot
 
 __all__ = [
     "N_PARAMS",
     "PNBData",
+    "PNBRows",
     "expected_purchases_alive",
     "expected_purchases_new",
     "identifiability_problem",
@@ -760,16 +762,73 @@ def _blocks(x: np.ndarray) -> np.ndarray:
     return np.stack([starts, stops], axis=1).astype(np.int64)
 
 
-def prepare(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> PNBData:
-    """Compress validated ``(x, t_x, T, weights)`` rows (all (n,) float64) into a :class:`PNBData`.
+@dataclass(frozen=True)
+class PNBRows:
+    """A Pareto/NBD cohort whose rows are almost all distinct, kept row by row.
 
-    Rows of weight 0 are dropped; identical rows are merged on one mixed-radix integer key
-    of the three column codes (see :mod:`clvkit.models._kernels.compress`), and the
-    distinct ``(x, t_x)`` and ``(x, T)`` pairs are read off the distinct rows.
+    Pairs shared by several rows are too few to be worth their sort: each pass evaluates
+    both likelihood terms of every row in cache-sized chunks on threads
+    (:func:`_rows_pass`). Customers without a repeat purchase share their first term
+    (``x = t_x = 0``), evaluated once.
+
+    Attributes
+    ----------
+    rows : CohortRows
+        The rows, split by ``x > 0`` (:func:`clvkit.models._kernels.compress.split_cohort`).
     """
-    keep = weights > 0
-    if not keep.all():
-        x, t_x, T, weights = x[keep], t_x[keep], T[keep], weights[keep]
+
+    rows: CohortRows
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of all weights."""
+        return self.rows.total_weight
+
+    @property
+    def n_distinct(self) -> int:
+        """Rows the likelihood runs over (every row)."""
+        return self.rows.n_rows
+
+    @property
+    def total_x(self) -> float:
+        """Weighted sum of ``x``."""
+        return self.rows.total_x
+
+    @property
+    def total_T(self) -> float:
+        """Weighted sum of ``T``."""
+        return self.rows.total_T
+
+
+def prepare(
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray | None,
+    compress: bool | None = None,
+) -> PNBData | PNBRows:
+    """Reduce validated ``(x, t_x, T, weights)`` rows (all (n,) float64; ``weights`` None
+    for all 1) to what the likelihood needs.
+
+    The rows are split and, unless a sample shows that almost none repeat, merged into
+    distinct rows (:func:`clvkit.models._kernels.compress.split_cohort`; ``compress``
+    forces either way). Merged rows become a :class:`PNBData`: the distinct ``(x, t_x)``
+    and ``(x, T)`` pairs read off the distinct rows, each evaluated once per pass. Rows
+    kept as they are become a :class:`PNBRows`. Rows of weight 0 are dropped.
+    """
+    rows = split_cohort(x, t_x, T, weights, compress=compress)
+    if not rows.compressed:
+        return PNBRows(rows)
+    m0 = rows.zero_T.size
+    x = np.concatenate([np.zeros(m0), rows.rep_x()])
+    t_x = np.concatenate([np.zeros(m0), rows.rep_tx])
+    T = np.concatenate([rows.zero_T, rows.rep_T])
+    weights = np.concatenate(
+        [
+            np.ones(m0) if rows.zero_w is None else rows.zero_w,
+            np.ones(rows.rep_T.size) if rows.rep_w is None else rows.rep_w,
+        ]
+    )
     fx = factorize(x)
     x_values, key = fx.values, fx.codes.astype(np.int64)
     del fx
@@ -913,8 +972,129 @@ def _blockwise(
             yield part, _term_many(params, x[part], tau[part], second, order)
 
 
+#: rows of a chunk of :func:`_rows_pass`: its temporaries (10 Hessian rows per term) stay
+#: in cache
+_ROW_CHUNK = 4096
+
+
+def _rows_pass(params: np.ndarray, data: PNBRows, order: int) -> np.ndarray:
+    """The rows' sums for :func:`loglik_derivatives` on a :class:`PNBRows`: ``sum w
+    logaddexp(u1, u2)``, its gradient (4) and Hessian (4 x 4, flattened) in
+    ``(r, alpha, s, beta)``, chunk by chunk on threads.
+
+    Per row, with ``pi_k = exp(u_k - logaddexp(u1, u2))``: the gradient is
+    ``pi1 du1 + pi2 du2`` and the Hessian ``pi1 d2u1 + pi2 d2u2 + pi1 pi2 (du1 - du2)
+    (du1 - du2)^T``, where ``u1`` carries ``ln s`` and ``u2`` carries ``ln(r+x)`` in front
+    of its ``log G``.
+    """
+    r, alpha, s, beta = (np.float64(v) for v in params)
+    place = _local_to_params(float(alpha), float(beta))
+    rows = data.rows
+    # the first term of a customer without a repeat purchase: x = t_x = 0, for all of them
+    zero_first = _term_many(params, np.zeros(1), np.zeros(1), False, order)
+
+    def one_set(
+        xs: np.ndarray, tx: np.ndarray | None, T: np.ndarray, w: np.ndarray | None, out: np.ndarray
+    ) -> None:
+        m = T.size
+        if tx is None:
+            v1 = np.broadcast_to(zero_first[0], (m,))
+            g1 = None if zero_first[1] is None else np.broadcast_to(zero_first[1], (4, m))
+            h1 = None if zero_first[2] is None else np.broadcast_to(zero_first[2], (10, m))
+        else:
+            v1, g1, h1 = _term_many(params, xs, tx, False, order)
+        v2, g2, h2 = _term_many(params, xs, T, True, order)
+        top = np.logaddexp(v1, v2)
+        out[0] = float(top.sum()) if w is None else _dot(w, top)
+        if order < 1:
+            return
+        assert g1 is not None and g2 is not None
+        p1 = np.exp(v1 - top)
+        p2 = np.exp(v2 - top)
+        wp1 = p1 if w is None else w * p1
+        wp2 = p2 if w is None else w * p2
+        inv_p = 1.0 / (r + xs)
+        grad = out[1:5]
+        for i in range(4):
+            grad[place[i]] += _dot(g1[i], wp1) + _dot(g2[i], wp2)
+        sum_wp1 = float(wp1.sum())
+        grad[2] += sum_wp1 / s
+        grad[0] += _dot(wp2, inv_p)
+        if order < 2:
+            return
+        assert h1 is not None and h2 is not None
+        hess = out[5:].reshape(4, 4)
+        for row, (i, j) in enumerate(_HESS_INDEX):
+            value = _dot(h1[row], wp1) + _dot(h2[row], wp2)
+            hess[place[i], place[j]] += value
+            if i != j:
+                hess[place[j], place[i]] += value
+        hess[2, 2] -= sum_wp1 / s**2
+        hess[0, 0] -= _dot(wp2, inv_p * inv_p)
+        v = wp1 * p2  # w pi1 pi2
+        diff = np.empty((4, m))
+        for i in range(4):
+            np.subtract(g1[i], g2[i], out=diff[place[i]])
+        diff[2] += 1.0 / s
+        diff[0] -= inv_p
+        for i in range(4):
+            vd = v * diff[i]
+            for j in range(i, 4):
+                value = _dot(vd, diff[j])
+                hess[i, j] += value
+                if i != j:
+                    hess[j, i] += value
+
+    def rep(start: int, stop: int, out: np.ndarray) -> None:
+        w = None if rows.rep_w is None else rows.rep_w[start:stop]
+        xs = rows.x_values.take(rows.rep_code[start:stop])
+        one_set(xs, rows.rep_tx[start:stop], rows.rep_T[start:stop], w, out)
+
+    def zero(start: int, stop: int, out: np.ndarray) -> None:
+        w = None if rows.zero_w is None else rows.zero_w[start:stop]
+        one_set(np.zeros(stop - start), None, rows.zero_T[start:stop], w, out)
+
+    with np.errstate(all="ignore"):
+        sums = chunk_sums(rep, rows.rep_T.size, 21, chunk=_ROW_CHUNK)
+        sums += chunk_sums(zero, rows.zero_T.size, 21, chunk=_ROW_CHUNK)
+    return sums
+
+
+def _loglik_rows_data(
+    params: np.ndarray, data: PNBRows, order: int
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """:func:`loglik_derivatives` on a :class:`PNBRows`."""
+    r, alpha, s, beta = (np.float64(v) for v in params)
+    rows = data.rows
+    W, xv, Wx = rows.total_weight, rows.x_values, rows.W_x
+    sums = _rows_pass(params, data, order)
+    with np.errstate(all="ignore"):
+        ll = _dot(Wx, gammaln(r + xv)) + W * float(
+            -gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        )
+    ll += sums[0]
+    grad = np.zeros(N_PARAMS)
+    hess = np.zeros((N_PARAMS, N_PARAMS))
+    if order < 1:
+        return float(ll), grad, hess
+    grad[0] = _dot(Wx, psi(r + xv)) + W * float(np.log(alpha) - psi(r))
+    grad[1] = W * float(r / alpha)
+    grad[2] = W * float(np.log(beta))
+    grad[3] = W * float(s / beta)
+    grad += sums[1:5]
+    if order < 2:
+        return float(ll), grad, hess
+    hess[0, 0] = _dot(Wx, polygamma(1, r + xv)) - W * float(polygamma(1, r))
+    hess[0, 1] = hess[1, 0] = W / float(alpha)
+    hess[1, 1] = -W * float(r / alpha**2)
+    hess[2, 3] = hess[3, 2] = W / float(beta)
+    hess[3, 3] = -W * float(s / beta**2)
+    hess += sums[5:].reshape(4, 4)
+    return float(ll), grad, hess
+
+
 def loglik_derivatives(
-    params: np.ndarray, data: PNBData, order: int = 2
+    params: np.ndarray, data: PNBData | PNBRows, order: int = 2
 ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """Total weighted log-likelihood and its gradient and Hessian in ``(r, alpha, s, beta)``.
 
@@ -927,11 +1107,14 @@ def loglik_derivatives(
     than ``_CHUNK`` distinct pairs take two passes (the values for the weights, then the
     derivatives, summed block by block) so that memory stays bounded.
 
+    A :class:`PNBRows` (rows almost all distinct) is summed row by row instead
+    (:func:`_rows_pass`).
+
     Parameters
     ----------
     params : (4,) array
         ``r, alpha, s, beta``, all > 0.
-    data : PNBData
+    data : PNBData or PNBRows
     order : {0, 1, 2}
         Highest derivative order to compute; lower orders return zero arrays.
 
@@ -941,6 +1124,8 @@ def loglik_derivatives(
     gradient : (4,) array
     hessian : (4, 4) array
     """
+    if isinstance(data, PNBRows):
+        return _loglik_rows_data(params, data, order)
     r, alpha, s, beta = (np.float64(v) for v in params)
     W = data.total_weight
     xv, Wx = data.x_values, data.W_x
@@ -1031,7 +1216,7 @@ def loglik_derivatives(
     return float(ll), grad, hess
 
 
-def initial_params(data: PNBData) -> np.ndarray:
+def initial_params(data: PNBData | PNBRows) -> np.ndarray:
     """A neutral start: ``r = s = 1``, the pooled purchase rate for ``alpha`` (mean
     ``lambda = r/alpha``), and the mean observation length for ``beta`` (then half of the
     customers outlive it)."""
@@ -1040,7 +1225,7 @@ def initial_params(data: PNBData) -> np.ndarray:
     return np.array([1.0, 1.0 / rate, 1.0, max(mean_T, 1e-6)])
 
 
-def identifiability_problem(data: PNBData) -> str | None:
+def identifiability_problem(data: PNBData | PNBRows) -> str | None:
     """Why the unpenalised MLE does not exist for these data, or None.
 
     With no repeat purchase the likelihood keeps rising as the purchase rate goes to 0;
