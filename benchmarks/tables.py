@@ -37,6 +37,13 @@ LABELS = {
 }
 #: rows timed against clvkit's own call with BG/NBD (shown in the lifetimes column)
 OWN_BASELINE = {"clv_predict_pareto": "BG/NBD"}
+#: interval cases (benchmarks/uncertainty.py), timed against clvkit's own baseline call:
+#: their label and what the baseline is
+INTERVALS = {
+    "interval_delta": ("delta intervals on every CLV column, 52 steps", "point predict_clv"),
+    "segments_parametric": ("parametric segment totals, 200 draws", "point predict_clv"),
+    "bootstrap_cdnow": ("bootstrap, 200 refits on 2 threads", "200 single fits"),
+}
 
 
 def latest_published(folder: Path = PUBLISHED, mode: str = "full") -> Path | None:
@@ -101,6 +108,21 @@ def _row(row: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _interval_row(row: dict[str, Any]) -> str:
+    label, baseline = INTERVALS[row["case"]]
+    size = "CDNOW" if row["case"] == "bootstrap_cdnow" else _size(row["size"], row["case"])
+    times = row["clvkit"]["seconds"] / row["baseline_seconds"]
+    cells = [
+        label,
+        size,
+        _seconds(row["clvkit"]["seconds"]),
+        f"{_seconds(row['baseline_seconds'])} ({baseline})",
+        f"{times:.1f}x",
+        _num(row["clvkit"].get("peak_mib"), ".0f"),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
 def render(result: dict[str, Any], source: str) -> str:
     """The Markdown block for one run's JSON (``source`` names the file)."""
     m = result["machine"]
@@ -116,8 +138,16 @@ def render(result: dict[str, Any], source: str) -> str:
         "",
         "| case | size | clvkit s | lifetimes s | ratio | agreement | clvkit MiB | lifetimes MiB |",
         "|---|---|---|---|---|---|---|---|",
-        *(_row(r) for r in result["results"]),
+        *(_row(r) for r in result["results"] if r["case"] not in INTERVALS),
     ]
+    intervals = [r for r in result["results"] if r["case"] in INTERVALS]
+    if intervals:
+        lines += [
+            "",
+            "| interval case | size | seconds | baseline s | times the baseline | MiB |",
+            "|---|---|---|---|---|---|",
+            *(_interval_row(r) for r in intervals),
+        ]
     targets = result.get("targets") or []
     if targets:
         lines += ["", "| target | measured | |", "|---|---|---|"]
