@@ -815,9 +815,10 @@ def prepare(
     a pass over merged rows evaluates each distinct ``(x, t_x)`` and ``(x, T)`` pair once,
     in blocks of one ``x``, which costs several times less per row than the row-by-row
     pass, so for this model merging pays even when few rows repeat (the benchmark's
-    ``pareto_fit`` and ``pareto_fit_distinct`` cases measure both). Merged rows become a :class:`PNBData`: the distinct ``(x, t_x)``
-    and ``(x, T)`` pairs read off the distinct rows, each evaluated once per pass. Rows
-    kept as they are become a :class:`PNBRows`. Rows of weight 0 are dropped.
+    ``pareto_fit`` and ``pareto_fit_distinct`` cases measure both). Merged rows become a
+    :class:`PNBData`: the distinct ``(x, t_x)`` and ``(x, T)`` pairs read off the distinct
+    rows, each evaluated once per pass. Rows kept as they are become a :class:`PNBRows`.
+    Rows of weight 0 are dropped.
     """
     rows = split_cohort(x, t_x, T, weights, compress=True if compress is None else compress)
     if not rows.compressed:
