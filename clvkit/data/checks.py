@@ -16,22 +16,33 @@ applies them to every log it reads and turns what they find into
 - **Far end of observation** (:func:`end_is_far`): an ``observation_end`` that many typical
   spacings after the last transaction.
 - **Future dates** (:func:`future_cutoff`): days after the machine's clock.
+
+The wording of each warning is built here too (:func:`far_rows_message`,
+:func:`future_rows_message`, :func:`warn_about_end`), so the pandas path and the engines
+say the same thing in the same words.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 
 import numpy as np
 
+from clvkit.errors import DataWarning
+
 __all__ = [
     "DEFAULT_GAP_MULTIPLE",
+    "day_text",
     "distinct_days",
     "end_is_far",
+    "far_rows_message",
     "future_cutoff",
+    "future_rows_message",
     "main_stretch",
     "repeated_transactions",
     "typical_spacing",
+    "warn_about_end",
 ]
 
 #: Default of the ``gap_multiple`` argument: a gap of more than 100 typical spacings
@@ -242,3 +253,97 @@ def _run_members(row: np.ndarray, run_start: np.ndarray, runs: np.ndarray) -> np
     sizes = ends[runs] - run_start[runs]
     offset = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     return row[np.repeat(run_start[runs], sizes) + offset]
+
+
+# ---- the warnings' wording, shared by clvkit.data.transactions and clvkit.engines ----------
+
+
+def day_text(day: int | np.integer) -> str:
+    """A day number as an ISO date."""
+    return str(np.datetime64(int(day), "D"))
+
+
+def far_rows_message(
+    *,
+    n_far: int,
+    n: int,
+    caller: str,
+    outside: np.ndarray,
+    stretch: tuple[int, int, float],
+    gap_multiple: float,
+    spacing: float | None,
+    belong: str,
+    end_given: bool,
+) -> str:
+    """The warning about ``n_far`` of ``n`` rows dated on the far-off days ``outside``
+    (sorted), away from the main ``stretch`` ``(lo, hi, threshold)``; ``belong`` names
+    their customers (and rows)."""
+    lo, hi, threshold = stretch
+    when = (
+        f"on {day_text(outside[0])}"
+        if outside.size == 1
+        else f"on {outside.size} days from {day_text(outside[0])} to {day_text(outside[-1])}"
+    )
+    consequence = (
+        f" With observation_end=None, observation ends on {day_text(outside[-1])}, "
+        "so every customer's T runs on to it."
+        if not end_given and outside[-1] > hi
+        else ""
+    )
+    return (
+        f"{n_far} of {n} transactions in {caller} are dated far from the rest of "
+        f"the log, {when}: more than {threshold:g} days ({gap_multiple:g} times the "
+        f"typical {spacing:g}-day spacing between transaction days) away from the "
+        f"main stretch, {day_text(lo)} to {day_text(hi)}. They belong to "
+        f"{belong}.{consequence} If the dates are typos, fix or drop "
+        "these rows; if they are real, pass gap_multiple=None (or a larger multiple) "
+        "to silence this warning."
+    )
+
+
+def future_rows_message(
+    *, n_future: int, n: int, caller: str, cutoff: int, first_day: int, belong: str
+) -> str:
+    """The warning about ``n_future`` of ``n`` rows dated after ``cutoff`` (the first on
+    ``first_day``); ``belong`` names their customers (and rows)."""
+    return (
+        f"{n_future} of {n} transactions in {caller} are dated in the future "
+        f"of this machine's clock (after {day_text(cutoff)}, the first on "
+        f"{day_text(first_day)}); they belong to {belong}. Fix these rows, or pass an "
+        "observation_end before them to leave them out."
+    )
+
+
+def warn_about_end(
+    *,
+    caller: str,
+    days: np.ndarray,
+    end_day: int,
+    cutoff: int,
+    gap_multiple: float | None,
+    stacklevel: int,
+) -> None:
+    """Warn when the ``observation_end`` argument (day ``end_day``) is far after the last
+    of the sorted distinct transaction ``days`` (:func:`end_is_far`) or after ``cutoff``
+    (:func:`future_cutoff`)."""
+    reasons = []
+    if gap_multiple is not None and end_is_far(int(days[-1]), end_day, days, gap_multiple):
+        spacing = typical_spacing(days)
+        reasons.append(
+            f"{end_day - int(days[-1])} days after the last transaction "
+            f"({day_text(int(days[-1]))}), more than {gap_multiple:g} times the typical "
+            f"{spacing:g}-day spacing between transaction days"
+        )
+    fix = "Check the date (a typo?); pass gap_multiple=None if the quiet end is real."
+    if end_day > cutoff:
+        reasons.append(f"in the future of this machine's clock (after {day_text(cutoff)})")
+        fix = "Check the date (a typo?): days still to come cannot have been observed."
+    if reasons:
+        warnings.warn(
+            f"The 'observation_end' argument of {caller} ({day_text(end_day)}) is "
+            f"{' and '.join(reasons)}: every customer's T runs on to it, through days "
+            "without a single transaction, which the models read as customers falling "
+            f"silent. {fix}",
+            DataWarning,
+            stacklevel=stacklevel + 1,
+        )

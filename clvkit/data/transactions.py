@@ -44,11 +44,13 @@ from clvkit._validation import (
 from clvkit.data.checks import (
     DEFAULT_GAP_MULTIPLE,
     distinct_days,
-    end_is_far,
+    far_rows_message,
     future_cutoff,
+    future_rows_message,
     main_stretch,
     repeated_transactions,
     typical_spacing,
+    warn_about_end,
 )
 from clvkit.data.dates import Times, parse_instant, wall_times
 from clvkit.errors import DataWarning, InputError
@@ -492,10 +494,6 @@ def _day_numbers(period: np.ndarray, grain: str, log: _LogView) -> np.ndarray:
     return wall.astype("datetime64[D]").view(np.int64)
 
 
-def _day_text(day: int | np.integer) -> str:
-    return str(np.datetime64(int(day), "D"))
-
-
 def _warn_about_dates(
     log: _LogView,
     day: np.ndarray,
@@ -510,68 +508,43 @@ def _warn_about_dates(
     flagged = np.zeros(0, dtype=np.int64)
     stretch = None if gap_multiple is None else main_stretch(days, counts, gap_multiple)
     if stretch is not None:
-        lo, hi, threshold = stretch
-        spacing = typical_spacing(days)
+        assert gap_multiple is not None
+        lo, hi, _ = stretch
         far = np.flatnonzero((day < lo) | (day > hi))
         flagged = far
-        outside = days[(days < lo) | (days > hi)]
-        when = (
-            f"on {_day_text(outside[0])}"
-            if outside.size == 1
-            else f"on {outside.size} days from {_day_text(outside[0])} to {_day_text(outside[-1])}"
+        message = far_rows_message(
+            n_far=far.size,
+            n=n,
+            caller=caller,
+            outside=days[(days < lo) | (days > hi)],
+            stretch=stretch,
+            gap_multiple=gap_multiple,
+            spacing=typical_spacing(days),
+            belong=log.describe(far),
+            end_given=end_day is not None,
         )
-        consequence = (
-            f" With observation_end=None, observation ends on {_day_text(outside[-1])}, "
-            "so every customer's T runs on to it."
-            if end_day is None and outside[-1] > hi
-            else ""
-        )
-        warnings.warn(
-            f"{far.size} of {n} transactions in {caller} are dated far from the rest of "
-            f"the log, {when}: more than {threshold:g} days ({gap_multiple:g} times the "
-            f"typical {spacing:g}-day spacing between transaction days) away from the "
-            f"main stretch, {_day_text(lo)} to {_day_text(hi)}. They belong to "
-            f"{log.describe(far)}.{consequence} If the dates are typos, fix or drop "
-            "these rows; if they are real, pass gap_multiple=None (or a larger multiple) "
-            "to silence this warning.",
-            DataWarning,
-            stacklevel=stacklevel,
-        )
+        warnings.warn(message, DataWarning, stacklevel=stacklevel)
     cutoff = future_cutoff()
     if days[-1] > cutoff:
         future = np.flatnonzero(day > cutoff)
         future = np.setdiff1d(future, flagged, assume_unique=True)
         if future.size:
-            warnings.warn(
-                f"{future.size} of {n} transactions in {caller} are dated in the future "
-                f"of this machine's clock (after {_day_text(cutoff)}, the first on "
-                f"{_day_text(int(day[future].min()))}); they belong to "
-                f"{log.describe(future)}. Fix these rows, or pass an observation_end "
-                "before them to leave them out.",
-                DataWarning,
-                stacklevel=stacklevel,
+            message = future_rows_message(
+                n_future=future.size,
+                n=n,
+                caller=caller,
+                cutoff=cutoff,
+                first_day=int(day[future].min()),
+                belong=log.describe(future),
             )
-    if end_day is None:
-        return
-    reasons = []
-    if gap_multiple is not None and end_is_far(int(days[-1]), end_day, days, gap_multiple):
-        spacing = typical_spacing(days)
-        reasons.append(
-            f"{end_day - int(days[-1])} days after the last transaction "
-            f"({_day_text(int(days[-1]))}), more than {gap_multiple:g} times the typical "
-            f"{spacing:g}-day spacing between transaction days"
-        )
-    fix = "Check the date (a typo?); pass gap_multiple=None if the quiet end is real."
-    if end_day > cutoff:
-        reasons.append(f"in the future of this machine's clock (after {_day_text(cutoff)})")
-        fix = "Check the date (a typo?): days still to come cannot have been observed."
-    if reasons:
-        warnings.warn(
-            f"The 'observation_end' argument of {caller} ({_day_text(end_day)}) is "
-            f"{' and '.join(reasons)}: every customer's T runs on to it, through days "
-            "without a single transaction, which the models read as customers falling "
-            f"silent. {fix}",
-            DataWarning,
+            warnings.warn(message, DataWarning, stacklevel=stacklevel)
+    if end_day is not None:
+        warn_about_end(
+            caller=caller,
+            days=days,
+            end_day=end_day,
+            cutoff=cutoff,
+            gap_multiple=gap_multiple,
             stacklevel=stacklevel,
         )
 

@@ -26,8 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from clvkit.data.checks import end_is_far, future_cutoff, main_stretch, typical_spacing
-from clvkit.data.transactions import _N_NAMED, _day_text, _listing
+from clvkit.data.checks import (
+    far_rows_message,
+    future_cutoff,
+    future_rows_message,
+    main_stretch,
+    typical_spacing,
+    warn_about_end,
+)
+from clvkit.data.transactions import _N_NAMED, _listing
 from clvkit.engines import sql
 from clvkit.engines.sources import Source
 from clvkit.errors import DataWarning
@@ -98,77 +105,50 @@ def warn_about_dates(
 
     ``days`` and ``counts`` are the sorted distinct days of the kept rows and the rows on
     each; ``end_day`` is the wall-clock day of the ``observation_end`` argument (None when
-    it was not given). Mirrors ``clvkit.data.transactions._warn_about_dates``.
+    it was not given). Mirrors ``clvkit.data.transactions._warn_about_dates``, with the
+    same messages (:mod:`clvkit.data.checks`).
     """
     n, caller = log.n_kept, log.caller
     stretch = None if gap_multiple is None else main_stretch(days, counts, gap_multiple)
     far = np.zeros(days.size, dtype=bool)
     if stretch is not None:
         assert gap_multiple is not None
-        lo, hi, threshold = stretch
-        spacing = typical_spacing(days)
+        lo, hi, _ = stretch
         far = (days < lo) | (days > hi)
-        outside = days[far]
         n_far = int(counts[far].sum())
-        when = (
-            f"on {_day_text(outside[0])}"
-            if outside.size == 1
-            else f"on {outside.size} days from {_day_text(outside[0])} to {_day_text(outside[-1])}"
+        message = far_rows_message(
+            n_far=n_far,
+            n=n,
+            caller=caller,
+            outside=days[far],
+            stretch=stretch,
+            gap_multiple=gap_multiple,
+            spacing=typical_spacing(days),
+            belong=log.describe(log.dated(sql.days_outside(lo, hi)), n_far),
+            end_given=end_day is not None,
         )
-        consequence = (
-            f" With observation_end=None, observation ends on {_day_text(outside[-1])}, "
-            "so every customer's T runs on to it."
-            if end_day is None and outside[-1] > hi
-            else ""
-        )
-        belong = log.describe(log.dated(sql.days_outside(lo, hi)), n_far)
-        warnings.warn(
-            f"{n_far} of {n} transactions in {caller} are dated far from the rest of "
-            f"the log, {when}: more than {threshold:g} days ({gap_multiple:g} times the "
-            f"typical {spacing:g}-day spacing between transaction days) away from the "
-            f"main stretch, {_day_text(lo)} to {_day_text(hi)}. They belong to "
-            f"{belong}.{consequence} If the dates are typos, fix or drop "
-            "these rows; if they are real, pass gap_multiple=None (or a larger multiple) "
-            "to silence this warning.",
-            DataWarning,
-            stacklevel=stacklevel + 1,
-        )
+        warnings.warn(message, DataWarning, stacklevel=stacklevel + 1)
     cutoff = future_cutoff()
     future = (days > cutoff) & ~far
     if future.any():
         n_future = int(counts[future].sum())
         inside = None if stretch is None else (stretch[0], stretch[1])
-        belong = log.describe(log.dated(sql.days_after(cutoff, inside)), n_future)
-        warnings.warn(
-            f"{n_future} of {n} transactions in {caller} are dated in the future "
-            f"of this machine's clock (after {_day_text(cutoff)}, the first on "
-            f"{_day_text(int(days[future].min()))}); they belong to "
-            f"{belong}. Fix these rows, or pass an observation_end "
-            "before them to leave them out.",
-            DataWarning,
-            stacklevel=stacklevel + 1,
+        message = future_rows_message(
+            n_future=n_future,
+            n=n,
+            caller=caller,
+            cutoff=cutoff,
+            first_day=int(days[future].min()),
+            belong=log.describe(log.dated(sql.days_after(cutoff, inside)), n_future),
         )
-    if end_day is None:
-        return
-    reasons = []
-    if gap_multiple is not None and end_is_far(int(days[-1]), end_day, days, gap_multiple):
-        spacing = typical_spacing(days)
-        reasons.append(
-            f"{end_day - int(days[-1])} days after the last transaction "
-            f"({_day_text(int(days[-1]))}), more than {gap_multiple:g} times the typical "
-            f"{spacing:g}-day spacing between transaction days"
-        )
-    fix = "Check the date (a typo?); pass gap_multiple=None if the quiet end is real."
-    if end_day > cutoff:
-        reasons.append(f"in the future of this machine's clock (after {_day_text(cutoff)})")
-        fix = "Check the date (a typo?): days still to come cannot have been observed."
-    if reasons:
-        warnings.warn(
-            f"The 'observation_end' argument of {caller} ({_day_text(end_day)}) is "
-            f"{' and '.join(reasons)}: every customer's T runs on to it, through days "
-            "without a single transaction, which the models read as customers falling "
-            f"silent. {fix}",
-            DataWarning,
+        warnings.warn(message, DataWarning, stacklevel=stacklevel + 1)
+    if end_day is not None:
+        warn_about_end(
+            caller=caller,
+            days=days,
+            end_day=end_day,
+            cutoff=cutoff,
+            gap_multiple=gap_multiple,
             stacklevel=stacklevel + 1,
         )
 
