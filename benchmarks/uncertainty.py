@@ -79,8 +79,12 @@ def _cdnow() -> Any:
 
     tx = ck.datasets.load_cdnow_transactions()
     calibration = tx[tx["date"] <= "1997-09-30"]
-    return ck.rfm_summary(
-        calibration, monetary="amount", time_unit="W", observation_end="1997-09-30"
+    return ck.rfm_summary(  # dates without times: the repeated rows are real purchases
+        calibration,
+        monetary="amount",
+        time_unit="W",
+        observation_end="1997-09-30",
+        duplicates="keep",
     )
 
 

@@ -53,7 +53,10 @@ CHECK_EVERY = 25  # check one answer in this many against clvkit in process
 def cdnow_customers() -> tuple[ck.CLVModel, list[dict[str, Any]]]:
     tx = ck.datasets.load_cdnow_transactions()
     cal = tx[tx["date"] <= "1997-09-30"]
-    rfm = ck.rfm_summary(cal, monetary="amount", time_unit="W", observation_end="1997-09-30")
+    # dates without times: the sample's repeated rows are real purchases
+    rfm = ck.rfm_summary(
+        cal, monetary="amount", time_unit="W", observation_end="1997-09-30", duplicates="keep"
+    )
     model = ck.CLVModel().fit(rfm)
     records = [
         {"customer_id": int(cid), **{k: float(row[k]) for k in FIELDS}}
