@@ -525,12 +525,7 @@ def cohort_table(
     cohort
     1997Q1  1.0  0.22  0.18  0.17
     """
-    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
-        arguments = dict(locals())
-        from clvkit.engines import summaries
-
-        if summaries.is_source(transactions):
-            return summaries.cohort_table(**arguments)
+    # checked here for every engine (the engines' cohort_table relies on it)
     if not isinstance(metric, str) or metric not in METRICS:
         raise InputError(
             f"The 'metric' argument of cohort_table must be one of {list(METRICS)}. "
@@ -541,6 +536,12 @@ def cohort_table(
             f"The 'metric' argument of cohort_table is {metric!r}, which needs amounts: "
             "pass monetary=<the amount column>."
         )
+    if not isinstance(transactions, pd.DataFrame):  # files, DuckDB or Spark: clvkit.engines
+        arguments = dict(locals())
+        from clvkit.engines import summaries
+
+        if summaries.is_source(transactions):
+            return summaries.cohort_table(**arguments)
     act = activity(
         transactions,
         period=period,

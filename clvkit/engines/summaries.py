@@ -37,7 +37,6 @@ from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
 from clvkit.data.dates import parse_instant
 from clvkit.data.retention import (
     _INCOMPLETE,
-    METRICS,
     check_period,
     period_first_day,
     period_ordinal,
@@ -802,7 +801,7 @@ def retention_table(
 def cohort_table(
     transactions: object,
     period: object = "M",
-    metric: object = "retention",
+    metric: str = "retention",
     *,
     customer_id: Hashable,
     datetime: Hashable,
@@ -814,17 +813,8 @@ def cohort_table(
     gap_multiple: object = DEFAULT_GAP_MULTIPLE,
     stacklevel: int = 2,
 ) -> Any:
-    """:func:`clvkit.cohort_table` of a file, DuckDB relation or Spark DataFrame."""
-    if not isinstance(metric, str) or metric not in METRICS:
-        raise InputError(
-            f"The 'metric' argument of cohort_table must be one of {list(METRICS)}. "
-            f"Got {metric!r} instead."
-        )
-    if metric in ("revenue", "clv") and monetary is None:
-        raise InputError(
-            f"The 'metric' argument of cohort_table is {metric!r}, which needs amounts: "
-            "pass monetary=<the amount column>."
-        )
+    """:func:`clvkit.cohort_table` of a file, DuckDB relation or Spark DataFrame (``metric``
+    already checked by :func:`clvkit.cohort_table`)."""
     act = _activity(
         transactions,
         period=period,
