@@ -212,7 +212,13 @@ def _given_alive(params: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray
     """
     r, alpha, a, b = _unpack(params)
     x, T = np.asarray(x, np.float64), np.asarray(T, np.float64)
-    return np.array(np.broadcast_arrays(r + x, alpha + T, a + 0.0 * x, b + x))
+    rx, aT, bx = r + x, alpha + T, b + x
+    out = np.empty((4, *np.broadcast(rx, aT, bx, a).shape))
+    out[0] = rx
+    out[1] = aT
+    out[2] = a  # the same for every history
+    out[3] = bx
+    return out
 
 
 def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
@@ -228,10 +234,10 @@ def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndar
     """
     r, alpha, a, b = _unpack(params)
     t = np.asarray(t, np.float64)
+    if bool(np.all(a + b > 1.0)):
+        return expected_count(r, alpha, a, b, t)
     r, alpha, a, b, t = np.broadcast_arrays(r, alpha, a, b, t)
     positive = a + b > 1.0
-    if np.all(positive):
-        return expected_count(r, alpha, a, b, t)
     out = np.empty(r.shape)
     out[positive] = expected_count(
         r[positive], alpha[positive], a[positive], b[positive], t[positive]

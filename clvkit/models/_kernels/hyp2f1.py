@@ -41,15 +41,17 @@ def hyp2f1(
     ndarray
         The broadcast shape of the arguments, float64.
     """
-    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    a, b, c, z = (np.asarray(v, dtype=float) for v in (a, b, c, z))
+    if not a.shape == b.shape == c.shape == z.shape:
+        a, b, c, z = np.broadcast_arrays(a, b, c, z)
     with np.errstate(all="ignore"):
         out = np.array(_scipy_hyp2f1(a, b, c, z), dtype=float)
     failed = ~np.isfinite(out)
     # Cephes' 1 - z transformation loses digits in the logarithmic case c - a - b integer
     gap = c - a - b
-    degenerate = (np.abs(gap - np.round(gap)) < 1e-9 * np.maximum(1.0, np.abs(gap))) & (z > 0.5)
+    degenerate = (np.abs(gap - np.rint(gap)) < 1e-9 * np.maximum(1.0, np.abs(gap))) & (z > 0.5)
     bad = failed | degenerate
-    if not bad.any():
+    if not np.count_nonzero(bad):
         return out
     with np.errstate(all="ignore"):
         values, converged = _series(a[bad], b[bad], c[bad], z[bad])

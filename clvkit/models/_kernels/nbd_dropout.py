@@ -57,6 +57,7 @@ from scipy.special import betainc, betaln, gammaln, gammasgn
 from scipy.special import hyp2f1 as _scipy_hyp2f1
 
 from clvkit.models._kernels.hyp2f1 import hyp2f1
+from clvkit.models._kernels.linalg import flat_broadcast
 
 __all__ = ["expected_count", "log_pfaff", "probability_count"]
 
@@ -74,6 +75,19 @@ def _f64(*arrays: np.ndarray | float) -> list[np.ndarray]:
     return [np.asarray(v, dtype=np.float64) for v in arrays]
 
 
+_ALL = slice(None)
+
+
+def _cells(mask: np.ndarray) -> np.ndarray | slice | None:
+    """The index of a mask's cells: None when there are none, a view of every cell when
+    all are in it (no copies: one customer's horizons usually take one branch), else the
+    mask itself."""
+    k = np.count_nonzero(mask)  # a third of the cost of any() and all() on a few cells
+    if k == 0:
+        return None
+    return _ALL if k == mask.size else mask
+
+
 _SERIES_BLOCK = 8192  # cells summed together (their work arrays stay in cache)
 _SERIES_CHECK = 4  # converged cells are dropped every this many terms
 _SERIES_SMALL = 512  # up to this many cells, all terms at once (:func:`_q_series_table`)
@@ -85,6 +99,11 @@ _SERIES_CHECKS = np.array(
 )
 
 
+#: the term index ``n = 1 .. _SERIES_TERMS - 1`` as a column, and ``1 / (n + 1)``
+_TERM_INDEX = np.arange(1.0, _SERIES_TERMS)[:, None]
+_TERM_FACTOR = 1.0 / (_TERM_INDEX + 1.0)
+
+
 def _q_series_table(r: np.ndarray, a: np.ndarray, c: np.ndarray, u: np.ndarray) -> np.ndarray:
     """:func:`_q_series` for a few cells (one customer's horizons), all terms at once.
 
@@ -94,14 +113,14 @@ def _q_series_table(r: np.ndarray, a: np.ndarray, c: np.ndarray, u: np.ndarray) 
     a dozen numpy calls instead of a few hundred.
     """
     m = u.size
-    n = np.arange(1.0, _SERIES_TERMS)[:, None]
+    n = _TERM_INDEX
     terms = np.empty((_SERIES_TERMS, m))
     terms[0] = r * u / c
     ratio = terms[1:]
     np.multiply(r + n, (a - 1.0) + n, out=ratio)
     ratio /= c + n
     ratio *= -u
-    ratio *= 1.0 / (n + 1.0)
+    ratio *= _TERM_FACTOR
     np.cumprod(terms, axis=0, out=terms)
     sums = np.cumsum(terms, axis=0)
     # the loop stops a cell at the first check whose term is below 1e-17 of the sum
@@ -248,33 +267,31 @@ def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray
     L = np.log1p(-z)
     euler = (e < r) & ((c >= r) | ((r - c) * z <= 0.5 * c))
     high = z > _LOG_CASE_Z
-    out = np.full(r.size, np.nan)
+    out = np.empty(r.size)
+    out.fill(np.nan)
     with np.errstate(all="ignore"):
         for form, f21 in ((euler & ~high, hyp2f1), (euler & high, _scipy_hyp2f1)):
-            if np.any(form):
-                k = form
+            if (k := _cells(form)) is not None:
                 out[k] = e[k] * L[k] + np.log(f21(c[k] - r[k], e[k], c[k], z[k]))
         for form, f21 in ((~euler & ~high, hyp2f1), (~euler & high, _scipy_hyp2f1)):
-            if np.any(form):
-                k = form
+            if (k := _cells(form)) is not None:
                 out[k] = r[k] * L[k] + np.log(f21(r[k], b[k], c[k], z[k]))
+        missing = ~np.isfinite(out)
+        if not np.count_nonzero(missing):
+            return out
         gap = r - e
-        near = high & ~np.isfinite(out) & (np.abs(gap - np.round(gap)) > 0.25 * _STEP) & (e != 0)
-        if np.any(near):
-            k = near
+        near = high & missing & (np.abs(gap - np.rint(gap)) > 0.25 * _STEP) & (e != 0)
+        if (k := _cells(near)) is not None:
             out[k] = _log_pfaff_near_one(r[k], e[k], c[k], z[k])
         for part, f21 in ((~high, hyp2f1), (high, _scipy_hyp2f1)):
-            bad = part & ~np.isfinite(out)
-            if np.any(bad):  # the other closed form
-                k = bad
+            if (k := _cells(part & ~np.isfinite(out))) is not None:  # the other closed form
                 out[k] = np.where(
                     euler[k],
                     r[k] * L[k] + np.log(f21(r[k], b[k], c[k], z[k])),
                     e[k] * L[k] + np.log(f21(c[k] - r[k], e[k], c[k], z[k])),
                 )
         bad = ~np.isfinite(out) & high & (e != 0)
-        if np.any(bad):  # the connection formula however much its terms cancel
-            k = bad
+        if (k := _cells(bad)) is not None:  # the connection formula however much it cancels
             out[k] = _log_pfaff_near_one(r[k], e[k], c[k], z[k], strict=False)
     return out
 
@@ -295,28 +312,26 @@ def log_pfaff(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.
     except where r, a and b are all near 100 and ``z`` near 1, close to the logarithmic
     case, where values below 1e-190 can be off by up to 5% relative.
     """
-    r, b, c, z = np.broadcast_arrays(*_f64(r, b, c, z))
-    shape = r.shape
-    r, b, c, z = (v.ravel() for v in (r, b, c, z))
+    shape, (r, b, c, z) = flat_broadcast(r, b, c, z)
     gap = c - r - b
     bridged = (
-        (np.abs(gap - np.round(gap)) < 0.5 * _STEP)
+        (np.abs(gap - np.rint(gap)) < 0.5 * _STEP)
         & (z > _LOG_CASE_Z)
         & (c - b > 3 * _STEP - 1.0)
         & (c > 3 * _STEP)
     )
+    if not np.count_nonzero(bridged):
+        return _log_pfaff_direct(r, b, c, z).reshape(shape)
     out = np.empty(r.size)
-    if np.any(~bridged):
-        k = ~bridged
+    if (k := _cells(~bridged)) is not None:
         out[k] = _log_pfaff_direct(r[k], b[k], c[k], z[k])
-    if np.any(bridged):
-        k = bridged
-        acc = np.zeros(int(k.sum()))
+    if (k := _cells(bridged)) is not None:
+        acc = np.zeros(r[k].size)
         for node, weight in _NODES:
             acc += weight * _log_pfaff_direct(r[k], b[k], c[k] + node * _STEP, z[k])
         lost = ~np.isfinite(acc)
-        if np.any(lost):  # a node failed: the point itself, as well as it goes
-            idx = np.flatnonzero(k)[lost]
+        if lost.any():  # a node failed: the point itself, as well as it goes
+            idx = np.flatnonzero(bridged)[lost]
             acc[lost] = _log_pfaff_direct(r[idx], b[idx], c[idx], z[idx])
         out[k] = acc
     return out.reshape(shape)
@@ -334,11 +349,9 @@ def _q_closed(r: np.ndarray, eps: np.ndarray, c: np.ndarray, z: np.ndarray) -> n
         # the bound can fall below e^-42 only if (1 + u/2)^(-r) does (u = z/(1-z))
         todo = np.ones(z.shape, dtype=bool)
         maybe = (eps > 0.0) & (r * np.log1p(0.5 * z / (1.0 - z)) > -_LOG_NEGLIGIBLE)
-        if np.any(maybe):
-            k = maybe
+        if (k := _cells(maybe)) is not None:
             todo[k] = _log_g_bound(r[k], eps[k], c[k] - eps[k], z[k]) >= _LOG_NEGLIGIBLE
-        if np.any(todo):
-            k = todo
+        if (k := _cells(todo)) is not None:
             log_g[k] = log_pfaff(r[k], c[k] - eps[k], c[k], z[k])
         # nothing evaluates: for a > 1, G = E[(1 + u s)^(-r)] over s ~ Beta(a-1, b) has
         # fallen towards 0
@@ -354,9 +367,7 @@ def expected_count(
     t: np.ndarray | float,
 ) -> np.ndarray:
     """E[X(t)] (FHL 2005, eq. 9), broadcast over all arguments; 0 at ``t = 0``."""
-    r, alpha, a, b, t = np.broadcast_arrays(*_f64(r, alpha, a, b, t))
-    shape = r.shape
-    r, alpha, a, b, t = (v.ravel() for v in (r, alpha, a, b, t))
+    shape, (r, alpha, a, b, t) = flat_broadcast(r, alpha, a, b, t)
     c = a + b - 1.0
     u = t / alpha
     z = t / (alpha + t)
@@ -364,16 +375,14 @@ def expected_count(
     q = np.empty(r.size)
     bound = u * np.maximum(1.0, r / c) * np.maximum(1.0, eps)
     short = bound <= _SERIES_RATIO
-    if np.any(short):
-        q[short] = _q_series(r[short], a[short], c[short], u[short])
+    if (k := _cells(short)) is not None:
+        q[k] = _q_series(r[k], a[k], c[k], u[k])
     # the removable singularity a = 1 is stepped around
     bridged = ~short & (np.abs(eps) < 0.5 * _STEP)
-    rest = ~short & ~bridged
-    if np.any(rest):
-        q[rest] = _q_closed(r[rest], eps[rest], c[rest], z[rest])
-    if np.any(bridged):
-        k = bridged
-        acc = np.zeros(int(k.sum()))
+    if (k := _cells(~short & ~bridged)) is not None:
+        q[k] = _q_closed(r[k], eps[k], c[k], z[k])
+    if (k := _cells(bridged)) is not None:
+        acc = np.zeros(r[k].size)
         for node, weight in _NODES:
             e_node = eps[k] + node * _STEP
             # b is held fixed: c = a + b - 1 moves with a
@@ -390,10 +399,19 @@ def probability_count(
     n: np.ndarray | float,
     t: np.ndarray | float,
 ) -> np.ndarray:
-    """P(X(t) = n) (FHL 2005, eq. 8), broadcast over all arguments; sums to 1 over n."""
+    """P(X(t) = n) (FHL 2005, eq. 8), broadcast over all arguments; sums to 1 over n.
+
+    For ``n = 0`` alone (no purchase in a window, what lifecycle stages ask) only
+    ``(alpha/(alpha+t))^r`` is left: the beta and gamma terms cancel exactly, so it is
+    computed without them, to the same bits.
+    """
     r, alpha, a, b, n, t = _f64(r, alpha, a, b, n, t)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_keep = np.log(alpha) - np.log(alpha + t)  # log of alpha/(alpha+t)
+        if n.ndim == 0 and n == 0.0:
+            out = np.empty(np.broadcast(r, log_keep, a, b).shape)
+            out[...] = np.exp(r * log_keep)
+            return out
         log_q = np.log(t) - np.log(alpha + t)  # -inf at t = 0
         nb_log = (
             gammaln(r + n)
