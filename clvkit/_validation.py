@@ -126,7 +126,9 @@ def numeric_column(
     objects and datetimes are refused rather than coerced. Missing values and infinities
     are refused.
     """
-    if isinstance(values, pd.Series | pd.Index):
+    if isinstance(values, list | tuple):  # first: a service's fields, checked per call
+        arr = np.asarray(values)
+    elif isinstance(values, pd.Series | pd.Index):
         dtype = values.dtype
         if (
             isinstance(dtype, pd.api.extensions.ExtensionDtype)
@@ -138,7 +140,7 @@ def numeric_column(
         arr = np.asarray(values)
     elif isinstance(values, np.ndarray):
         arr = values
-    elif np.isscalar(values) or isinstance(values, list | tuple):
+    elif np.isscalar(values):
         arr = np.asarray(values)
     else:
         raise InputError(
@@ -167,8 +169,8 @@ _STEP = 1 << 16
 def _all_finite(values: np.ndarray) -> bool:
     """Whether every entry is finite, in cache-sized pieces (no full-length mask)."""
     return all(
-        bool(np.isfinite(values[start : start + _STEP]).all())
-        for start in range(0, values.size, _STEP)
+        np.count_nonzero(np.isfinite(piece)) == piece.size
+        for piece in (values[start : start + _STEP] for start in range(0, values.size, _STEP))
     )
 
 

@@ -14,7 +14,7 @@ from clvkit.errors import DataWarning, InputError
 from clvkit.models._kernels import gammagamma
 from clvkit.models._optimize import maximize
 from clvkit.models.base import BaseModel
-from clvkit.models.inputs import read_rfm, read_weights
+from clvkit.models.inputs import RFMInput, read_rfm, read_weights
 from clvkit.models.uncertainty import (
     DEFAULT_DRAWS,
     interval_options,
@@ -308,6 +308,15 @@ class GammaGamma(BaseModel):
         return ("frequency", "monetary_value")
 
     # -- predictions ----------------------------------------------------------------------
+    def _spend(self, rfm: RFMInput, params: np.ndarray) -> np.ndarray:
+        """Expected spend per purchase of validated customers whose population mean is
+        finite, at the fitted ``params``: the point of :meth:`expected_spend`, without its
+        argument handling and checks, for the CLV core (which checks the mean once)."""
+        m = rfm["monetary_value"]
+        return np.asarray(
+            gammagamma.expected_spend(params, spend_frequency(rfm["frequency"], m), m)
+        )
+
     def expected_spend(
         self,
         customers: pd.DataFrame | None = None,

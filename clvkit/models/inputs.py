@@ -25,7 +25,7 @@ from clvkit._validation import (
     numeric_column,
 )
 from clvkit.errors import InputError, UnitError
-from clvkit.models._kernels.chunks import chunk_starts, for_chunks
+from clvkit.models._kernels.chunks import CHUNK, chunk_starts, for_chunks
 from clvkit.models._kernels.compress import distinct_pairs
 
 __all__ = ["RFMInput", "check_model_unit", "read_rfm", "read_weights", "resolve_fit_unit"]
@@ -68,7 +68,8 @@ class RFMInput:
 
     def subset(self, names: Sequence[str]) -> RFMInput:
         """The same customers with only the columns ``names``."""
-        return replace(self, arrays={k: self.arrays[k] for k in names})
+        arrays = {k: self.arrays[k] for k in names}
+        return RFMInput(self.index, arrays, self.time_unit, self.is_distinct, self.unit_unknown)
 
     def distinct_pairs(self, first: str, second: str) -> tuple[RFMInput, np.ndarray]:
         """The distinct ``(first, second)`` rows (no index) and each row's position among them.
@@ -77,11 +78,13 @@ class RFMInput:
         alive depends on ``frequency`` and ``T``) are computed once per distinct pair.
         """
         u, v, inverse = distinct_pairs(self.arrays[first], self.arrays[second])
-        return replace(self, index=None, arrays={first: u, second: v}, is_distinct=True), inverse
+        pairs = RFMInput(None, {first: u, second: v}, self.time_unit, True, self.unit_unknown)
+        return pairs, inverse
 
     def take(self, rows: slice) -> RFMInput:
         """A block of rows (no index), e.g. to bound the memory of a computation."""
-        return replace(self, index=None, arrays={k: v[rows] for k, v in self.arrays.items()})
+        arrays = {k: v[rows] for k, v in self.arrays.items()}
+        return RFMInput(None, arrays, self.time_unit, self.is_distinct, self.unit_unknown)
 
 
 def read_rfm(
@@ -205,11 +208,13 @@ def _rules_hold(c: dict[str, np.ndarray], positive_monetary: bool) -> bool:
     built.
     """
     n = next(iter(c.values())).size
+    if n <= CHUNK:  # one chunk (a service's few records): no threads to hand it to
+        return not any(np.count_nonzero(bad) for bad, _, _ in rfm_rules(c, positive_monetary))
     ok = np.ones(len(chunk_starts(n)), dtype=bool)
 
     def one(i: int, start: int, stop: int) -> None:
         piece = {name: values[start:stop] for name, values in c.items()}
-        ok[i] = not any(bool(bad.any()) for bad, _, _ in rfm_rules(piece, positive_monetary))
+        ok[i] = not any(np.count_nonzero(bad) for bad, _, _ in rfm_rules(piece, positive_monetary))
 
     for_chunks(one, n)
     return bool(ok.all())

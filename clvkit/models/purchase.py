@@ -951,15 +951,31 @@ class PurchaseModel(PurchaseIntervals):
         )
         return with_bounds(_labelled(point, labels), lower, upper, "p_n_purchases")
 
-    def _none_if_alive(self, pairs: RFMInput, window: object) -> np.ndarray:
+    # -- the CLV core's calls: validated input (in the model's unit), the fitted params
+    # (``_fitted_for``) passed in, no argument handling --------------------------------
+    def _p_alive(self, rfm: RFMInput, params: np.ndarray) -> np.ndarray:
+        """P(alive): the point of :meth:`probability_alive`."""
+        return np.asarray(self.kernel.probability_alive(params, *self._xtT(rfm)))
+
+    def _alive_curve(self, pairs: RFMInput, ends: np.ndarray, params: np.ndarray) -> np.ndarray:
+        """E[purchases in ``(T, T + t]``] if alive at T, for distinct ``(x, T)`` pairs at
+        the step ends ``t`` (model units): the (pairs, ends) array of
+        :meth:`expected_purchases_if_alive`."""
+        x_name, _, T_name = self.columns
+        return np.asarray(
+            self.kernel.expected_purchases_alive(
+                params, pairs[x_name][:, None], pairs[T_name][:, None], ends[None, :]
+            )
+        )
+
+    def _none_if_alive(self, pairs: RFMInput, window: float, params: np.ndarray) -> np.ndarray:
         """P(no purchase in ``(T, T + window]`` | alive at T) for distinct ``(x, T)`` pairs
-        (one window): the part of :meth:`probability_purchase` that depends on the pair."""
-        h = self._horizons(window, "window")
-        params = self._fitted_for(pairs)
+        (one window in model units): the part of :meth:`probability_purchase` that depends
+        on the pair."""
         x_name, _, T_name = self.columns
         return np.asarray(
             self.kernel.probability_n_purchases_alive(
-                params, 0, pairs[x_name], pairs[T_name], h.values
+                params, 0, pairs[x_name], pairs[T_name], float(window)
             )
         )
 

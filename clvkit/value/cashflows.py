@@ -238,9 +238,8 @@ def _increments(model: CLVModel, pairs: Any, steps: Schedule) -> np.ndarray:
     block = max(1, CELLS // K)
     for start in range(0, pairs.n, block):
         rows = slice(start, min(start + block, pairs.n))
-        curve = np.asarray(
-            model.purchase_model_.expected_purchases_if_alive(pairs.take(rows), steps.ends)
-        )
+        purchase = model.purchase_model_
+        curve = purchase._alive_curve(pairs.take(rows), steps.ends, purchase._fitted_for(pairs))
         out[rows] = np.diff(curve, axis=1, prepend=0.0)
     return out
 

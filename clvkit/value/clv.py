@@ -696,11 +696,12 @@ class CLVModel:
                 "mean spend is infinite, so customers without a repeat purchase have no finite "
                 "value. Refit with GammaGamma(q_constraint=True)."
             )
+        bg, gg = purchase._fitted_for(rfm), spend_model._check_fitted()
         # terms of (frequency, T) alone, once per distinct pair
         pairs, inverse = rfm.distinct_pairs(x_name, T_name)
-        pair_total, pair_discounted = _alive_purchases(purchase, pairs, steps)
+        pair_total, pair_discounted = _alive_purchases(purchase, pairs, steps, bg)
         new_within, window = rules.windows(self.time_unit_, discrete=purchase.discrete)
-        pair_none = purchase._none_if_alive(pairs, window)
+        pair_none = purchase._none_if_alive(pairs, window, bg)
         n = rfm.n
         columns = {name: np.empty(n) for name in CLV_COLUMNS}
         stages = np.empty(n, dtype=np.int8)
@@ -708,10 +709,10 @@ class CLVModel:
         def block(i: int, start: int, stop: int) -> None:
             # every column of a block of customers while its arrays are in cache
             rows = slice(start, stop)
-            sub = rfm.take(rows)
+            sub = rfm if stop - start == n else rfm.take(rows)
             pair = inverse[rows]
-            p_alive = np.asarray(purchase.probability_alive(sub))
-            spend = np.asarray(spend_model.expected_spend(sub))
+            p_alive = purchase._p_alive(sub, bg)
+            spend = spend_model._spend(sub, gg)
             m = margin if np.ndim(margin) == 0 else np.asarray(margin)[rows]
             historical = m * sub["historical_value"]
             potential = m * spend * pair_discounted.take(pair)
@@ -1042,17 +1043,21 @@ def _delta_se(
 
 
 def _alive_purchases(
-    purchase: PurchaseModel, pairs: RFMInput, plan: Schedule
+    purchase: PurchaseModel, pairs: RFMInput, plan: Schedule, params: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Undiscounted and discounted expected purchases over the horizon, if alive now, for
-    each distinct (frequency, T) pair, in blocks of about ``_CELLS_PER_BLOCK`` cells."""
+    each distinct (frequency, T) pair (at the purchase model's fitted ``params``), in
+    blocks of about ``_CELLS_PER_BLOCK`` cells."""
     total = np.empty(pairs.n)
     discounted = np.empty(pairs.n)
     block = max(1, _CELLS_PER_BLOCK // plan.ends.size)
     for start in range(0, pairs.n, block):
         rows = slice(start, min(start + block, pairs.n))
-        curve = np.asarray(purchase.expected_purchases_if_alive(pairs.take(rows), plan.ends))
-        increments = np.diff(curve, axis=1, prepend=0.0)
+        part = pairs if block >= pairs.n else pairs.take(rows)
+        curve = purchase._alive_curve(part, plan.ends, params)
+        increments = np.empty_like(curve)  # np.diff with a 0 prepended, in two calls
+        increments[:, 0] = curve[:, 0]
+        np.subtract(curve[:, 1:], curve[:, :-1], out=increments[:, 1:])
         total[rows] = curve[:, -1]
         # einsum, not BLAS: the same summation order whatever the number of rows, so one
         # customer alone gets the bits they get inside a frame

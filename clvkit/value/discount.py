@@ -8,6 +8,7 @@ year of 365.2425 days, so the result does not depend on the unit the model was f
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -50,6 +51,9 @@ def schedule(
 ) -> Schedule:
     """Build the discounting schedule of a CLV horizon.
 
+    A service asks for the same schedule call after call: schedules of hashable arguments
+    are kept (the last few, their arrays read-only), so they are built once.
+
     Parameters
     ----------
     horizon : float or str
@@ -61,6 +65,15 @@ def schedule(
     step : float or str, optional
         Step length; default one model time unit.
     """
+    args = (horizon, time_unit, discount_rate, step)
+    try:
+        hash(args)
+    except TypeError:  # an array or another unhashable value: built each time
+        return _build(*args)
+    return _cached(*args)
+
+
+def _build(horizon: object, time_unit: str | None, discount_rate: object, step: object) -> Schedule:
     H = parse_horizon(horizon, time_unit, argument="horizon", allow_zero=False)
     rate = check_discount_rate(discount_rate)
     length = (
@@ -75,11 +88,19 @@ def schedule(
     ends = np.minimum(length * np.arange(1, n_steps + 1, dtype=float), H)
     ends[-1] = H
     if rate == 0.0:
-        return Schedule(horizon=H, ends=ends, factors=np.ones_like(ends))
-    if time_unit is None:
+        factors = np.ones_like(ends)
+    elif time_unit is None:
         raise UnitError(
             "A discount_rate is yearly, but the model was fitted without a time unit, so "
             "its steps cannot be converted to years; fit with time_unit=... ."
         )
-    years = ends * unit_length_days(time_unit) / DAYS_PER_YEAR
-    return Schedule(horizon=H, ends=ends, factors=np.exp(-years * math.log1p(rate)))
+    else:
+        years = ends * unit_length_days(time_unit) / DAYS_PER_YEAR
+        factors = np.exp(-years * math.log1p(rate))
+    ends.flags.writeable = False
+    factors.flags.writeable = False
+    return Schedule(horizon=H, ends=ends, factors=factors)
+
+
+# typed: 1, 1.0 and True are different keys (True is refused, 1 is not)
+_cached = functools.lru_cache(maxsize=32, typed=True)(_build)

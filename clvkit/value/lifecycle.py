@@ -19,6 +19,7 @@ a healthy stage, whichever model is used.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -111,13 +112,20 @@ class LifecycleRules:
         >>> ck.LifecycleRules().windows("W"), ck.LifecycleRules().windows("D")
         ((13.0, 13.0), (91.0, 91.0))
         """
-        new = parse_horizon(self.new_within, time_unit, argument="new_within")
-        window = parse_horizon(
-            self.activity_window, time_unit, argument="activity_window", allow_zero=False
-        )
-        if discrete:
-            new, window = float(math.ceil(new - 1e-9)), max(1.0, float(math.ceil(window - 1e-9)))
-        return new, window
+        return _windows(self, time_unit, discrete)
+
+
+@functools.lru_cache(maxsize=32, typed=True)
+def _windows(rules: LifecycleRules, time_unit: str | None, discrete: bool) -> tuple[float, float]:
+    """:meth:`LifecycleRules.windows`, kept per rules and unit (a service asks again and
+    again)."""
+    new = parse_horizon(rules.new_within, time_unit, argument="new_within")
+    window = parse_horizon(
+        rules.activity_window, time_unit, argument="activity_window", allow_zero=False
+    )
+    if discrete:
+        new, window = float(math.ceil(new - 1e-9)), max(1.0, float(math.ceil(window - 1e-9)))
+    return new, window
 
 
 def assign_stages(
