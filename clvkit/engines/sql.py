@@ -374,7 +374,7 @@ def rule_conditions(d: Dialect, cols: Columns) -> dict[str, str]:
     return out
 
 
-def scan_sql(d: Dialect, source: str, cols: Columns, grain: str) -> str:
+def scan_sql(d: Dialect, source: str, cols: Columns, grain: str, *, id_range: bool = False) -> str:
     """One pass over the log, grouped by :func:`unit_expr` (the hour number for the hour
     grain, else the day number): per group, the row count and the rows breaking each rule.
 
@@ -382,16 +382,22 @@ def scan_sql(d: Dialect, source: str, cols: Columns, grain: str) -> str:
     counts and finds, in numpy with the pandas path's own functions, the first and last
     period, the rows after the end of observation or in the holdout, and the distinct
     transaction days the date rules of :mod:`clvkit.data.checks` look at. The unit is NULL
-    where a time does not parse, so the pass never fails on bad data.
+    where a time does not parse, so the pass never fails on bad data. With ``id_range``
+    (an integer id column), the smallest and largest id of each group too (``id_min``,
+    ``id_max``).
     """
     conditions = rule_conditions(d, cols)
     flags = ", ".join(
         f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {name}" for name, cond in conditions.items()
     )
     parts = ["unit", "COUNT(*) AS n_rows"] + [f"SUM({name}) AS {name}" for name in conditions]
+    ids = ""
+    if id_range:
+        parts += ["MIN(id) AS id_min", "MAX(id) AS id_max"]
+        ids = f", {d.ident(cols.customer_id)} AS id"
     return (
         f"SELECT {', '.join(parts)} FROM "
-        f"(SELECT {flags}, {unit_expr(d, cols, grain)} AS unit FROM {source}) AS rows "
+        f"(SELECT {flags}, {unit_expr(d, cols, grain)} AS unit{ids} FROM {source}) AS rows "
         "GROUP BY unit"
     )
 
@@ -624,6 +630,46 @@ def summary_sql(
         f"SELECT {', '.join(select)} FROM customers"
     )
     return query + (" ORDER BY 1" if order else "")
+
+
+# ---- the kept rows, for a merge in numpy (DuckDB; mirrors data.transactions._build) --------
+
+
+def rows_sql(
+    d: Dialect,
+    source: str,
+    cols: Columns,
+    grain: str,
+    end: int,
+    *,
+    instants: bool,
+    part: str | None = None,
+) -> str:
+    """The rows on or before ``end``, typed for :func:`clvkit.data.transactions._merge`:
+    customer id ``cid``, period key ``pk``, amount ``amt`` (DOUBLE) and, with
+    ``instants``, the time ``t`` the repeated-transaction rule compares
+    (:func:`same_time`). With ``part`` (a condition on ``cid``: :func:`id_range_part`,
+    :func:`id_hash_part`) only the rows of some customers."""
+    select = [f"{d.ident(cols.customer_id)} AS cid", f"{key_expr(d, cols, grain)} AS pk"]
+    if cols.monetary:
+        select.append(f"CAST({d.ident(cols.monetary)} AS DOUBLE) AS amt")
+    if instants:
+        select.append(f"{same_time(d, cols)} AS t")
+    where = f"pk <= {end}"
+    if part is not None:
+        where += f" AND {part}"
+    return f"SELECT * FROM (SELECT {', '.join(select)} FROM {source}) AS r WHERE {where}"
+
+
+def id_range_part(lo: int, hi: int) -> str:
+    """The customers with an (integer) id in ``[lo, hi)``; a range filter that DuckDB's
+    Parquet reader applies before it decodes the other columns."""
+    return f"(cid >= {int(lo)} AND cid < {int(hi)})"
+
+
+def id_hash_part(k: int, n: int) -> str:
+    """The customers whose id hashes to ``k`` modulo ``n`` (DuckDB's ``hash``)."""
+    return f"(hash(cid) % {int(n)} = {int(k)})"
 
 
 # ---- retention and cohort tables (mirrors data.retention) ----------------------------------
