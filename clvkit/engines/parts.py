@@ -178,7 +178,7 @@ def _purchases(
         uniques,
         period,
         amount,
-        np.datetime64(p.end_pk, step),
+        p.period(p.end_pk),
         p.grain,
         p.timezone,
         0,

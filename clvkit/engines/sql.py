@@ -567,7 +567,6 @@ def summary_sql(
     time_unit: str,
     end: int,
     cut: int | None = None,
-    order: bool = False,
 ) -> str:
     """RFM per customer (``cut`` None), or calibration up to ``cut`` and holdout
     ``(cut, end]`` per customer whose first purchase is on or before ``cut``.
@@ -629,7 +628,7 @@ def summary_sql(
         f"customers AS (SELECT cid, {', '.join(aggregates)} FROM pur GROUP BY cid{having}) "
         f"SELECT {', '.join(select)} FROM customers"
     )
-    return query + (" ORDER BY 1" if order else "")
+    return query
 
 
 # ---- the kept rows, for a merge in numpy (DuckDB; mirrors data.transactions._build) --------

@@ -503,19 +503,6 @@ def _spark_with_attrs(df: Any, attrs: dict[str, object]) -> Any:
     return df
 
 
-def _summary_frame(relation: Any, id_name: Hashable, attrs: dict[str, object]) -> pd.DataFrame:
-    """A DuckDB summary as the pandas path's frame: sorted id index, float64 columns."""
-    arrays = relation.fetchnumpy()
-    names = list(arrays)
-    ids = np.asarray(arrays.pop(names[0]))
-    out = pd.DataFrame(
-        {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()},
-        index=pd.Index(ids, name=id_name),
-    )
-    out.attrs.update(attrs)
-    return out
-
-
 def _merged_in_numpy(transactions: object) -> bool:
     """Whether the purchases of a log are merged by the pandas path's numpy code
     (:mod:`clvkit.engines.parts`): every log DuckDB reads; Spark keeps its SQL."""
