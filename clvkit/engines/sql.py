@@ -374,7 +374,7 @@ def rule_conditions(d: Dialect, cols: Columns) -> dict[str, str]:
     return out
 
 
-def scan_sql(d: Dialect, source: str, cols: Columns, grain: str, *, id_range: bool = False) -> str:
+def scan_sql(d: Dialect, source: str, cols: Columns, grain: str) -> str:
     """One pass over the log, grouped by :func:`unit_expr` (the hour number for the hour
     grain, else the day number): per group, the row count and the rows breaking each rule.
 
@@ -382,24 +382,19 @@ def scan_sql(d: Dialect, source: str, cols: Columns, grain: str, *, id_range: bo
     counts and finds, in numpy with the pandas path's own functions, the first and last
     period, the rows after the end of observation or in the holdout, and the distinct
     transaction days the date rules of :mod:`clvkit.data.checks` look at. The unit is NULL
-    where a time does not parse, so the pass never fails on bad data. With ``id_range``
-    (an integer id column), the smallest and largest id of each group too (``id_min``,
-    ``id_max``).
+    where a time does not parse, so the pass never fails on bad data.
     """
     conditions = rule_conditions(d, cols)
-    flags = ", ".join(
-        f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {name}" for name, cond in conditions.items()
-    )
-    parts = ["unit", "COUNT(*) AS n_rows"] + [f"SUM({name}) AS {name}" for name in conditions]
-    ids = ""
-    if id_range:
-        parts += ["MIN(id) AS id_min", "MAX(id) AS id_max"]
-        ids = f", {d.ident(cols.customer_id)} AS id"
-    return (
-        f"SELECT {', '.join(parts)} FROM "
-        f"(SELECT {flags}, {unit_expr(d, cols, grain)} AS unit{ids} FROM {source}) AS rows "
-        "GROUP BY unit"
-    )
+    counts = [f"count_if({cond}) AS {name}" for name, cond in conditions.items()]
+    parts = [f"{unit_expr(d, cols, grain)} AS unit", "COUNT(*) AS n_rows", *counts]
+    return f"SELECT {', '.join(parts)} FROM {source} GROUP BY 1"
+
+
+def id_range_sql(d: Dialect, source: str, cols: Columns) -> str:
+    """The smallest and largest customer id (DuckDB reads them from a Parquet file's
+    statistics)."""
+    cid = d.ident(cols.customer_id)
+    return f"SELECT MIN({cid}) AS id_min, MAX({cid}) AS id_max FROM {source}"
 
 
 def examples_sql(d: Dialect, source: str, cols: Columns, rule: str, limit: int = 3) -> str:

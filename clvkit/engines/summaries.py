@@ -357,25 +357,17 @@ def prepare(
         )
 
 
-def _grouped_scan(
-    source: Source, cols: sql.Columns, grain: str, *, id_range: bool
-) -> dict[str, Any]:
+def _grouped_scan(source: Source, cols: sql.Columns, grain: str) -> dict[str, np.ndarray]:
     """The scan's rows as numpy columns: ``unit`` (int64 hour or day number; the rows
     whose time is missing or does not parse are left out of it) and ``unit_rows`` (the
-    rows of each unit), plus the total of every count over all rows (``n_rows``, each
-    rule's count) and, with ``id_range``, the smallest and largest id (``id_min``,
-    ``id_max``; None when every id is missing)."""
-    scan = source.query(sql.scan_sql(source.dialect, source.name, cols, grain, id_range=id_range))
+    rows of each unit), plus the total of every column over all rows (``n_rows``, each
+    rule's count)."""
+    scan = source.query(sql.scan_sql(source.dialect, source.name, cols, grain))
     names = list(scan.columns)
     rows = suspicious.rows_of(scan)
-    out: dict[str, Any] = {}
-    for i, name in enumerate(names[1:], start=1):
-        values = [row[i] for row in rows]
-        if name in ("id_min", "id_max"):
-            present = [int(v) for v in values if v is not None]
-            out[name] = (min if name == "id_min" else max)(present) if present else None
-        else:
-            out[name] = sum(int(v or 0) for v in values)
+    out: dict[str, Any] = {
+        name: sum(int(row[i] or 0) for row in rows) for i, name in enumerate(names) if i > 0
+    }
     timed = [row for row in rows if row[0] is not None]
     out["unit"] = np.array([row[0] for row in timed], dtype=np.int64)
     out["unit_rows"] = np.array([row[1] for row in timed], dtype=np.int64)
@@ -414,9 +406,7 @@ def _scan(
         cut = _end_key(calibration_end, "calibration_end", cols, source, grain)
     except InputError as exc:
         cut_error = exc
-    # integer ids of a log merged in numpy: their range, to split the log into parts
-    id_range = repeats_later and str(source.types[cols.customer_id]).upper() in _DUCKDB_INTEGERS
-    counts = _grouped_scan(source, cols, grain, id_range=id_range)
+    counts = _grouped_scan(source, cols, grain)
     n_rows = int(counts["n_rows"])
     if n_rows == 0:
         raise InputError("The 'transactions' argument has no rows; at least one is needed.")
@@ -449,8 +439,13 @@ def _scan(
         n_kept=n_rows - n_excluded,
         duplicates=duplicates,
     )
-    if counts.get("id_min") is not None:
-        prepared.id_range = (int(counts["id_min"]), int(counts["id_max"]))
+    if repeats_later and str(source.types[cols.customer_id]).upper() in _DUCKDB_INTEGERS:
+        # integer ids of a log merged in numpy: their range, to split the log into parts
+        found = suspicious.rows_of(
+            source.query(sql.id_range_sql(source.dialect, source.name, cols))
+        )
+        if found and found[0][0] is not None:
+            prepared.id_range = (int(found[0][0]), int(found[0][1]))
     end_text = format_period(prepared.period(end_pk), grain)
     if n_excluded == n_rows:
         raise InputError(
