@@ -41,7 +41,7 @@ from clvkit.errors import DataWarning
 __all__ = ["ROWS_PER_PART", "summary"]
 
 #: rows of the log handed to numpy at a time (about 100 bytes each while merged)
-ROWS_PER_PART = 10_000_000
+ROWS_PER_PART = 6_000_000
 #: below this many rows the log is merged in one part, without a second thread
 SPLIT_ROWS = 1_000_000
 
