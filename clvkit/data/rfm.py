@@ -25,6 +25,7 @@ from clvkit._time import DAYS_PER_UNIT, check_time_unit
 from clvkit.data.checks import DEFAULT_GAP_MULTIPLE
 from clvkit.data.dates import parse_instant
 from clvkit.data.transactions import (
+    Purchases,
     _build,
     _group_starts,
     days_between,
@@ -326,21 +327,49 @@ def calibration_holdout(
             "the holdout period would be empty."
         )
 
-    first = bought.period_start[bought.customer_start]
-    included = first <= cal_end
-    n_customers = int(np.count_nonzero(included))
-    if n_customers == 0:
+    ids, columns = _calibration_columns(bought, cal_end, unit)
+    if len(ids) == 0:
         raise InputError(
             f"No customer made a first purchase on or before calibration_end="
             f"{format_period(cal_end, bought.grain)}; the first purchase in the log is on "
-            f"{format_period(first.min(), bought.grain)}."
+            f"{format_period(bought.period_start.min(), bought.grain)}."
         )
+    if not columns["frequency_holdout"].any():
+        warnings.warn(
+            f"No purchase falls in the holdout period ({format_period(cal_end, grain)}, "
+            f"{format_period(end, grain)}]; check calibration_end and observation_end.",
+            DataWarning,
+            stacklevel=2,
+        )
+
+    out = pd.DataFrame(columns, index=ids)
+    out.attrs.update(
+        time_unit=unit,
+        grain=bought.grain,
+        calibration_end=format_period(cal_end, bought.grain),
+        observation_end=format_period(end, bought.grain),
+        timezone=bought.timezone,
+    )
+    return out
+
+
+def _calibration_columns(
+    bought: Purchases, cal_end: np.datetime64, unit: str
+) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The customers whose first purchase is on or before ``cal_end`` and their columns:
+    the RFM summary up to ``cal_end``, the purchases and their mean value after it up to
+    the end of observation, and the holdout's length in ``unit`` (no column when no
+    customer is left)."""
+    first = bought.period_start[bought.customer_start]
+    included = first <= cal_end
+    n_customers = int(np.count_nonzero(included))
+    if n_customers == 0:  # the caller raises
+        return bought.customer_ids[included], {}
     new_code = np.cumsum(included) - 1
     row_included = included[bought.customer]
     in_cal = row_included & (bought.period_start <= cal_end)
     in_hold = row_included & (bought.period_start > cal_end)
     amount = bought.amount
-
     columns = _summarise(
         new_code[bought.customer[in_cal]],
         bought.period_start[in_cal],
@@ -354,25 +383,9 @@ def calibration_holdout(
     if amount is not None:
         total = np.bincount(hold_customer, weights=amount[in_hold], minlength=n_customers)
         columns["monetary_value_holdout"] = _mean_or_zero(total, frequency_holdout)
-    duration = days_between(cal_end, end) / DAYS_PER_UNIT[unit]
+    duration = days_between(cal_end, bought.observation_end) / DAYS_PER_UNIT[unit]
     columns["duration_holdout"] = np.full(n_customers, float(duration))
-    if hold_customer.size == 0:
-        warnings.warn(
-            f"No purchase falls in the holdout period ({format_period(cal_end, grain)}, "
-            f"{format_period(end, grain)}]; check calibration_end and observation_end.",
-            DataWarning,
-            stacklevel=2,
-        )
-
-    out = pd.DataFrame(columns, index=bought.customer_ids[included])
-    out.attrs.update(
-        time_unit=unit,
-        grain=bought.grain,
-        calibration_end=format_period(cal_end, bought.grain),
-        observation_end=format_period(end, bought.grain),
-        timezone=bought.timezone,
-    )
-    return out
+    return bought.customer_ids[included], columns
 
 
 def _summarise(

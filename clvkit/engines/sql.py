@@ -385,15 +385,16 @@ def scan_sql(d: Dialect, source: str, cols: Columns, grain: str) -> str:
     where a time does not parse, so the pass never fails on bad data.
     """
     conditions = rule_conditions(d, cols)
-    flags = ", ".join(
-        f"CASE WHEN {cond} THEN 1 ELSE 0 END AS {name}" for name, cond in conditions.items()
-    )
-    parts = ["unit", "COUNT(*) AS n_rows"] + [f"SUM({name}) AS {name}" for name in conditions]
-    return (
-        f"SELECT {', '.join(parts)} FROM "
-        f"(SELECT {flags}, {unit_expr(d, cols, grain)} AS unit FROM {source}) AS rows "
-        "GROUP BY unit"
-    )
+    counts = [f"count_if({cond}) AS {name}" for name, cond in conditions.items()]
+    parts = [f"{unit_expr(d, cols, grain)} AS unit", "COUNT(*) AS n_rows", *counts]
+    return f"SELECT {', '.join(parts)} FROM {source} GROUP BY 1"
+
+
+def id_range_sql(d: Dialect, source: str, cols: Columns) -> str:
+    """The smallest and largest customer id (DuckDB reads them from a Parquet file's
+    statistics)."""
+    cid = d.ident(cols.customer_id)
+    return f"SELECT MIN({cid}) AS id_min, MAX({cid}) AS id_max FROM {source}"
 
 
 def examples_sql(d: Dialect, source: str, cols: Columns, rule: str, limit: int = 3) -> str:
@@ -561,7 +562,6 @@ def summary_sql(
     time_unit: str,
     end: int,
     cut: int | None = None,
-    order: bool = False,
 ) -> str:
     """RFM per customer (``cut`` None), or calibration up to ``cut`` and holdout
     ``(cut, end]`` per customer whose first purchase is on or before ``cut``.
@@ -623,7 +623,47 @@ def summary_sql(
         f"customers AS (SELECT cid, {', '.join(aggregates)} FROM pur GROUP BY cid{having}) "
         f"SELECT {', '.join(select)} FROM customers"
     )
-    return query + (" ORDER BY 1" if order else "")
+    return query
+
+
+# ---- the kept rows, for a merge in numpy (DuckDB; mirrors data.transactions._build) --------
+
+
+def rows_sql(
+    d: Dialect,
+    source: str,
+    cols: Columns,
+    grain: str,
+    end: int,
+    *,
+    instants: bool,
+    part: str | None = None,
+) -> str:
+    """The rows on or before ``end``, typed for :func:`clvkit.data.transactions._merge`:
+    customer id ``cid``, period key ``pk``, amount ``amt`` (DOUBLE) and, with
+    ``instants``, the time ``t`` the repeated-transaction rule compares
+    (:func:`same_time`). With ``part`` (a condition on ``cid``: :func:`id_range_part`,
+    :func:`id_hash_part`) only the rows of some customers."""
+    select = [f"{d.ident(cols.customer_id)} AS cid", f"{key_expr(d, cols, grain)} AS pk"]
+    if cols.monetary:
+        select.append(f"CAST({d.ident(cols.monetary)} AS DOUBLE) AS amt")
+    if instants:
+        select.append(f"{same_time(d, cols)} AS t")
+    where = f"pk <= {end}"
+    if part is not None:
+        where += f" AND {part}"
+    return f"SELECT * FROM (SELECT {', '.join(select)} FROM {source}) AS r WHERE {where}"
+
+
+def id_range_part(lo: int, hi: int) -> str:
+    """The customers with an (integer) id in ``[lo, hi)``; a range filter that DuckDB's
+    Parquet reader applies before it decodes the other columns."""
+    return f"(cid >= {int(lo)} AND cid < {int(hi)})"
+
+
+def id_hash_part(k: int, n: int) -> str:
+    """The customers whose id hashes to ``k`` modulo ``n`` (DuckDB's ``hash``)."""
+    return f"(hash(cid) % {int(n)} = {int(k)})"
 
 
 # ---- retention and cohort tables (mirrors data.retention) ----------------------------------

@@ -48,8 +48,9 @@ from clvkit.data.transactions import (
     format_period,
     period_start,
 )
-from clvkit.engines import sql, suspicious
+from clvkit.engines import parts, sql, suspicious
 from clvkit.engines.sources import Source, closed_on_error, is_source, open_source
+from clvkit.engines.sources import _kind as source_kind
 from clvkit.errors import DataWarning, InputError
 
 __all__ = [
@@ -82,6 +83,28 @@ class Prepared:
     table: str = ""
     table_cols: sql.Columns | None = None
     n_repeated: int = 0
+    n_kept: int = 0  # rows on or before the end of observation
+    #: smallest and largest customer id, when the ids are integers (DuckDB only)
+    id_range: tuple[int, int] | None = None
+    duplicates: str = "warn"
+    #: repeated transactions still to look for (and warn about): the numpy merge of
+    #: :mod:`clvkit.engines.parts` finds them
+    repeats_pending: bool = False
+    checks: suspicious.Log | None = None
+
+    def warn_repeats(self, stacklevel: int, n_repeats: int | None = None) -> None:
+        """Warn about the repeated transactions left pending, counting them in the
+        engine unless ``n_repeats`` is given (as pandas does before its errors too)."""
+        if not self.repeats_pending:
+            return
+        assert self.checks is not None
+        self.repeats_pending = False
+        self.n_repeated = suspicious.warn_about_repeats(
+            self.checks,
+            drop=self.duplicates == "drop",
+            stacklevel=stacklevel + 1,
+            n_repeats=n_repeats,
+        )
 
     def log(self) -> tuple[str, sql.Columns]:
         """The table the summaries read and its columns."""
@@ -301,11 +324,13 @@ def prepare(
     calibration_end: object = None,
     duplicates: object = "warn",
     gap_multiple: object = DEFAULT_GAP_MULTIPLE,
+    repeats_later: bool = False,
 ) -> Prepared:
     """Steps 1-3: everything the pandas ``_build`` checks, warns and decides.
 
     ``stacklevel`` is the one that makes a warning issued by the caller point at the
-    user's line.
+    user's line. With ``repeats_later`` the repeated transactions are left to the caller
+    (``Prepared.repeats_pending``), whose merge finds them.
     """
     _check_arguments(customer_id, datetime, monetary, datetime_format)
     duplicates = check_duplicates_argument(duplicates, caller)
@@ -328,6 +353,7 @@ def prepare(
             stacklevel + 1,
             duplicates=duplicates,
             gap_multiple=multiple,
+            repeats_later=repeats_later,
         )
 
 
@@ -348,6 +374,9 @@ def _grouped_scan(source: Source, cols: sql.Columns, grain: str) -> dict[str, np
     return out
 
 
+_DUCKDB_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+
+
 def _scan(
     source: Source,
     cols: sql.Columns,
@@ -359,6 +388,7 @@ def _scan(
     *,
     duplicates: str,
     gap_multiple: float | None,
+    repeats_later: bool,
 ) -> Prepared:
     """The scan and every decision made from it (see :func:`prepare`), in the order of the
     pandas path: errors of the rows, of observation_end, the rows after the end, the date
@@ -406,7 +436,16 @@ def _scan(
         end_pk=end_pk,
         cut_pk=cut_pk,
         n_holdout=n_holdout,
+        n_kept=n_rows - n_excluded,
+        duplicates=duplicates,
     )
+    if repeats_later and str(source.types[cols.customer_id]).upper() in _DUCKDB_INTEGERS:
+        # integer ids of a log merged in numpy: their range, to split the log into parts
+        found = suspicious.rows_of(
+            source.query(sql.id_range_sql(source.dialect, source.name, cols))
+        )
+        if found and found[0][0] is not None:
+            prepared.id_range = (int(found[0][0]), int(found[0][1]))
     end_text = format_period(prepared.period(end_pk), grain)
     if n_excluded == n_rows:
         raise InputError(
@@ -423,6 +462,7 @@ def _scan(
             stacklevel=stacklevel + 1,
         )
     log = suspicious.Log(source, cols, grain, end_pk, n_rows - n_excluded, caller)
+    prepared.checks = log
     days, inverse = np.unique(day[kept], return_inverse=True)
     day_rows = np.bincount(inverse, weights=unit_rows[kept], minlength=days.size)
     suspicious.warn_about_dates(
@@ -434,11 +474,10 @@ def _scan(
         stacklevel + 1,
     )
     if cols.monetary is not None and duplicates != "keep":
-        drop = duplicates == "drop"
-        prepared.n_repeated = suspicious.warn_about_repeats(
-            log, drop=drop, stacklevel=stacklevel + 1
-        )
-        if drop and prepared.n_repeated:
+        prepared.repeats_pending = True
+        if not repeats_later or cut_error is not None:
+            prepared.warn_repeats(stacklevel + 1)
+        if duplicates == "drop" and prepared.n_repeated:
             prepared.table, prepared.table_cols = sql.without_repeats(
                 source.dialect, source.name, cols
             )
@@ -459,15 +498,18 @@ def _spark_with_attrs(df: Any, attrs: dict[str, object]) -> Any:
     return df
 
 
-def _summary_frame(relation: Any, id_name: Hashable, attrs: dict[str, object]) -> pd.DataFrame:
-    """A DuckDB summary as the pandas path's frame: sorted id index, float64 columns."""
-    arrays = relation.fetchnumpy()
-    names = list(arrays)
-    ids = np.asarray(arrays.pop(names[0]))
-    out = pd.DataFrame(
-        {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()},
-        index=pd.Index(ids, name=id_name),
-    )
+def _merged_in_numpy(transactions: object) -> bool:
+    """Whether the purchases of a log are merged by the pandas path's numpy code
+    (:mod:`clvkit.engines.parts`): every log DuckDB reads; Spark keeps its SQL."""
+    return source_kind(transactions) != "spark"
+
+
+def _numpy_frame(
+    ids: pd.Index, columns: dict[str, np.ndarray], attrs: dict[str, object]
+) -> pd.DataFrame:
+    """The frame of :func:`clvkit.engines.parts.summary`'s columns, as the pandas path
+    builds it."""
+    out = pd.DataFrame(columns, index=ids)
     out.attrs.update(attrs)
     return out
 
@@ -489,6 +531,7 @@ def rfm_summary(
     """:func:`clvkit.rfm_summary` of a file, DuckDB relation or Spark DataFrame."""
     unit = check_time_unit(time_unit)
     grain = check_grain(grain)
+    in_numpy = _merged_in_numpy(transactions)
     p = prepare(
         transactions,
         customer_id=customer_id,
@@ -501,16 +544,7 @@ def rfm_summary(
         stacklevel=stacklevel + 1,
         duplicates=duplicates,
         gap_multiple=gap_multiple,
-    )
-    table, cols = p.log()
-    query = sql.summary_sql(
-        p.source.dialect,
-        table,
-        cols,
-        grain=grain,
-        time_unit=unit,
-        end=p.end_pk,
-        order=p.source.engine == "duckdb",
+        repeats_later=in_numpy,
     )
     attrs: dict[str, object] = {
         "time_unit": unit,
@@ -518,12 +552,19 @@ def rfm_summary(
         "observation_end": format_period(p.period(p.end_pk), grain),
         "timezone": p.timezone,
     }
-    result = p.source.query(query)
-    if p.source.engine == "spark":
-        out = _spark_with_attrs(result, attrs)
-        p.source.close()
-        return out
-    return _summary_frame(result, customer_id, attrs)
+    if in_numpy:
+        ids, columns, n_repeated = parts.summary(
+            p, unit=unit, cut_pk=None, duplicates=p.duplicates, caller="rfm_summary"
+        )
+        p.warn_repeats(stacklevel + 1, n_repeated)
+        return _numpy_frame(ids, columns, attrs)
+    table, cols = p.log()
+    query = sql.summary_sql(
+        p.source.dialect, table, cols, grain=grain, time_unit=unit, end=p.end_pk
+    )
+    out = _spark_with_attrs(p.source.query(query), attrs)
+    p.source.close()
+    return out
 
 
 def calibration_holdout(
@@ -549,6 +590,7 @@ def calibration_holdout(
             "The 'calibration_end' argument of calibration_holdout must be a date such as "
             "'1997-09-30'. Got None instead."
         )
+    in_numpy = _merged_in_numpy(transactions)
     p = prepare(
         transactions,
         customer_id=customer_id,
@@ -562,9 +604,12 @@ def calibration_holdout(
         calibration_end=calibration_end,
         duplicates=duplicates,
         gap_multiple=gap_multiple,
+        repeats_later=in_numpy,
     )
     assert p.cut_pk is not None
     cut, end = p.period(p.cut_pk), p.period(p.end_pk)
+    if p.cut_pk >= p.end_pk or p.first_pk > p.cut_pk:
+        p.warn_repeats(stacklevel + 1)  # pandas warns before these errors
     if p.cut_pk >= p.end_pk:
         raise InputError(
             f"The 'calibration_end' argument ({calibration_end!r}, period "
@@ -589,17 +634,6 @@ def calibration_holdout(
         # Spark stays lazy: judged on every customer's holdout rows (the pandas rule counts
         # only the customers of the calibration, so Spark may stay silent where it warns)
         warnings.warn(empty_holdout, DataWarning, stacklevel=stacklevel + 1)
-    table, cols = p.log()
-    query = sql.summary_sql(
-        p.source.dialect,
-        table,
-        cols,
-        grain=grain,
-        time_unit=unit,
-        end=p.end_pk,
-        cut=p.cut_pk,
-        order=p.source.engine == "duckdb",
-    )
     attrs: dict[str, object] = {
         "time_unit": unit,
         "grain": grain,
@@ -607,16 +641,30 @@ def calibration_holdout(
         "observation_end": format_period(end, grain),
         "timezone": p.timezone,
     }
-    result = p.source.query(query)
-    if p.source.engine == "spark":
+    if in_numpy:
+        ids, columns, n_repeated = parts.summary(
+            p, unit=unit, cut_pk=p.cut_pk, duplicates=p.duplicates, caller="calibration_holdout"
+        )
+        p.warn_repeats(stacklevel + 1, n_repeated)
+        frame = _numpy_frame(ids, columns, attrs)
+    else:
+        table, cols = p.log()
+        query = sql.summary_sql(
+            p.source.dialect,
+            table,
+            cols,
+            grain=grain,
+            time_unit=unit,
+            end=p.end_pk,
+            cut=p.cut_pk,
+        )
         from pyspark.sql import functions as F
 
+        result = p.source.query(query)
         result = result.withColumn("duration_holdout", F.lit(duration).cast("double"))
         out = _spark_with_attrs(result, attrs)
         p.source.close()
         return out
-    frame = _summary_frame(result, customer_id, attrs)
-    frame["duration_holdout"] = np.full(len(frame), duration)
     if not frame["frequency_holdout"].any():
         warnings.warn(empty_holdout, DataWarning, stacklevel=stacklevel + 1)
     return frame

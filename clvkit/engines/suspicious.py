@@ -153,16 +153,24 @@ def warn_about_dates(
         )
 
 
-def warn_about_repeats(log: Log, *, drop: bool, stacklevel: int) -> int:
+def warn_about_repeats(
+    log: Log, *, drop: bool, stacklevel: int, n_repeats: int | None = None
+) -> int:
     """Count the repeated transactions among the kept rows (same customer, time and
-    amount as an earlier row) and warn; returns their number. Mirrors
-    ``clvkit.data.transactions._repeated_rows``."""
+    amount as an earlier row) and warn; returns their number. ``n_repeats``, when the
+    caller has counted them already (the numpy merge of :mod:`clvkit.engines.parts`),
+    leaves the engine only the naming. Mirrors ``clvkit.data.transactions._repeated_rows``.
+    """
     src = log.source
     d = src.dialect
-    found = rows_of(src.query(sql.repeats_sql(d, src.name, log.cols, log.grain, log.end_pk)))
-    if not found:
+    found: list[tuple[Any, ...]] = []
+    if n_repeats is None or src.numbered is None:
+        found = rows_of(src.query(sql.repeats_sql(d, src.name, log.cols, log.grain, log.end_pk)))
+        if not found:
+            return 0
+        n_repeats = int(found[0][2])
+    if n_repeats == 0:
         return 0
-    n_repeats = int(found[0][2])
     if src.numbered is None:
         n_customers = int(found[0][1])
         more_ids = ", ..." if n_customers > _N_NAMED else ""
