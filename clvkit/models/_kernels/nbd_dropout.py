@@ -344,18 +344,27 @@ def _q_closed(r: np.ndarray, eps: np.ndarray, c: np.ndarray, z: np.ndarray) -> n
     Where ``G`` is provably below ``e^-42`` (``a > 1``, horizon long against ``1/(r u)``;
     :func:`_log_g_bound`) it is taken as 0 without evaluating 2F1.
     """
-    log_g = np.full(z.shape, -np.inf)
     with np.errstate(all="ignore"):
-        # the bound can fall below e^-42 only if (1 + u/2)^(-r) does (u = z/(1-z))
-        todo = np.ones(z.shape, dtype=bool)
-        maybe = (eps > 0.0) & (r * np.log1p(0.5 * z / (1.0 - z)) > -_LOG_NEGLIGIBLE)
-        if (k := _cells(maybe)) is not None:
-            todo[k] = _log_g_bound(r[k], eps[k], c[k] - eps[k], z[k]) >= _LOG_NEGLIGIBLE
-        if (k := _cells(todo)) is not None:
-            log_g[k] = log_pfaff(r[k], c[k] - eps[k], c[k], z[k])
+        # the bound holds for a > 1 only, and can fall below e^-42 only if
+        # (1 + u/2)^(-r) does (u = z/(1-z))
+        todo = None  # every cell
+        rising = eps > 0.0
+        if np.count_nonzero(rising):
+            maybe = rising & (r * np.log1p(0.5 * z / (1.0 - z)) > -_LOG_NEGLIGIBLE)
+            if (k := _cells(maybe)) is not None:
+                todo = np.ones(z.shape, dtype=bool)
+                todo[k] = _log_g_bound(r[k], eps[k], c[k] - eps[k], z[k]) >= _LOG_NEGLIGIBLE
+        if todo is None:
+            log_g = log_pfaff(r, c - eps, c, z)
+        else:
+            log_g = np.full(z.shape, -np.inf)
+            if (k := _cells(todo)) is not None:
+                log_g[k] = log_pfaff(r[k], c[k] - eps[k], c[k], z[k])
         # nothing evaluates: for a > 1, G = E[(1 + u s)^(-r)] over s ~ Beta(a-1, b) has
         # fallen towards 0
-        log_g = np.where(np.isfinite(log_g) | (eps <= 0.0), log_g, -np.inf)
+        finite = np.isfinite(log_g)
+        if np.count_nonzero(finite) < finite.size:
+            log_g = np.where(finite | (eps <= 0.0), log_g, -np.inf)
         return np.asarray(-np.expm1(log_g) / eps)
 
 
