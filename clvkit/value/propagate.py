@@ -95,11 +95,18 @@ class StepCurves:
             self.lagrange = _lagrange_matrix(ends[self.nodes], ends)
 
     def evaluate(
-        self, params: np.ndarray, x: np.ndarray, T: np.ndarray, steps: bool
+        self,
+        params: np.ndarray,
+        x: np.ndarray,
+        T: np.ndarray,
+        steps: bool,
+        center: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Total and discounted expected purchases over the horizon if alive, at parameter
         vectors ``(k, d)`` for histories ``(x, T)`` (m,): ``(d, m)`` each; with ``steps``,
-        also the expected purchases in each step, ``(d, m, K)``."""
+        also the expected purchases in each step, ``(d, m, K)``. ``center``, the curve at
+        the estimate at every step end ((m, K), as the point prediction computes it), is
+        evaluated here when not given."""
         d, m, K = params.shape[1], x.size, self.ends.size
         total = np.empty((d, m))
         disc = np.empty((d, m))
@@ -124,17 +131,20 @@ class StepCurves:
                 if inc_all is not None:
                     inc_all[:, a:b] = np.diff(curve, axis=2, prepend=0.0)
                 continue
-            center = self.purchase._alive_curve_at(self.estimate, xs, Ts, self.ends)[0]
+            if center is None:
+                at_estimate = self.purchase._alive_curve_at(self.estimate, xs, Ts, self.ends)[0]
+            else:
+                at_estimate = center[a:b]
             at_nodes = self.purchase._alive_curve_at(params, xs, Ts, self.ends[self.nodes])
-            base = center[:, self.nodes]
+            base = at_estimate[:, self.nodes]
             ok = np.all(base > 0, axis=1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = at_nodes / base  # (d, rows, n)
             if inc_all is not None:
-                curve = center * np.einsum("drj,kj->drk", ratio, self.lagrange)
+                curve = at_estimate * np.einsum("drj,kj->drk", ratio, self.lagrange)
                 inc_all[:, a:b] = np.diff(curve, axis=2, prepend=0.0)
             # discounted sum = sum_j ratio_j * (sum_k w_k center_k L_kj); total = node H
-            coef = np.einsum("rk,kj->rj", center * self.weights, self.lagrange)  # (rows, n)
+            coef = np.einsum("rk,kj->rj", at_estimate * self.weights, self.lagrange)  # (rows, n)
             disc[:, a:b] = np.einsum("drj,rj->dr", ratio, coef)
             total[:, a:b] = at_nodes[:, :, -1]
             if not ok.all():  # a curve that vanishes at a node: evaluate those exactly
