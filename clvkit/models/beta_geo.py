@@ -68,6 +68,9 @@ class BetaGeo(PurchaseModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
+    #: the curve of expected purchases while alive bends on the scale alpha + T
+    #: (the posterior purchase rate is Gamma(r + x, alpha + T))
+    curve_scale_param = "alpha"
     kernel: ClassVar[ModuleType] = bgnbd
     display_name = "BG/NBD"
 

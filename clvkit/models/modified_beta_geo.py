@@ -54,6 +54,9 @@ class ModifiedBetaGeo(PurchaseModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
+    #: the curve of expected purchases while alive bends on the scale alpha + T
+    #: (the posterior purchase rate is Gamma(r + x, alpha + T))
+    curve_scale_param = "alpha"
     kernel: ClassVar[ModuleType] = mbgnbd
     display_name = "MBG/NBD"
 

@@ -811,12 +811,10 @@ class CLVModel:
         p_steps = plan.block(P).params[:, 1:]
         s_steps = plan.block(S).params[:, 1:]
         f_p, f_s = _cov_factor(plan.block_cov(P)), _cov_factor(plan.block_cov(S))
-        k = p_steps.shape[0]
         # per pair: the log-gradients of the expected purchases if alive, mapped by F
         v_total = np.einsum("ij,jp->ip", f_p, _log_steps(pair_forward[0], pair_center[0]))
         v_disc = np.einsum("ij,jp->ip", f_p, _log_steps(pair_forward[1], pair_center[1]))
         sq_disc = np.einsum("ip,ip->p", v_disc, v_disc)
-        p_stacked = p_steps.reshape(k, k, 1)
         s_stacked = s_steps.reshape(3, 3, 1)
         z = plan.z
         names = [name for name, scale in _SCALES.items() if scale != "fixed"]
@@ -829,12 +827,7 @@ class CLVModel:
             u_pa = np.einsum(
                 "ij,jb->ib",
                 f_p,
-                _log_steps(
-                    np.asarray(
-                        purchase.kernel.probability_alive(p_stacked, x[rows], t_x[rows], T[rows])
-                    ),
-                    pa,
-                ),
+                _log_steps(purchase._p_alive_rows(p_steps, x[rows], t_x[rows], T[rows]), pa),
             )
             spend = columns["expected_spend"][rows]
             intercept, slope = spend_model._spend_terms_at(s_stacked, xs[rows])

@@ -84,6 +84,10 @@ class StepCurves:
         self.weights = factors - np.append(factors[1:], 0.0)
         self.factors = factors
         n_nodes = 8 if K <= 64 else 12
+        # the discounted sum alone: a Gauss rule per history in log(1 + t / scale)
+        self.n_gauss = 4 if K <= 64 else 6
+        if 2 * self.n_gauss + 1 >= K or purchase.curve_scale_param is None:
+            self.n_gauss = 0
         if n_nodes >= K:
             self.nodes = np.arange(K)
             self.lagrange = np.eye(K)
@@ -135,6 +139,9 @@ class StepCurves:
                 at_estimate = self.purchase._alive_curve_at(self.estimate, xs, Ts, self.ends)[0]
             else:
                 at_estimate = center[a:b]
+            if self.n_gauss and inc_all is None:
+                total[:, a:b], disc[:, a:b] = self._gauss(params, xs, Ts, at_estimate)
+                continue
             at_nodes = self.purchase._alive_curve_at(params, xs, Ts, self.ends[self.nodes])
             base = at_estimate[:, self.nodes]
             ok = np.all(base > 0, axis=1)
@@ -154,6 +161,79 @@ class StepCurves:
                 if inc_all is not None:
                     inc_all[:, a + bad] = np.diff(exact, axis=2, prepend=0.0)
         return total, disc, inc_all
+
+    def _gauss(
+        self, params: np.ndarray, x: np.ndarray, T: np.ndarray, center: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Total and discounted expected purchases if alive at parameter vectors ``(k, d)``
+        for histories ``(x, T)`` (m,) whose curve at the estimate is ``center`` (m, K),
+        from the curve at ``n_gauss`` times per history and at the horizon (module notes)."""
+        d, m = params.shape[1], x.size
+        w = self.weights
+        total = np.empty((d, m))
+        disc = np.empty((d, m))
+        scale = self.purchase._curve_scale(T)
+        assert scale is not None
+        s = np.log1p(self.ends[None, :-1] / scale[:, None])
+        mass = center[:, :-1] * w[:-1]
+        ok = np.all(mass > 0, axis=1)
+        times = np.empty((m, self.n_gauss + 1))
+        times[:, -1] = self.ends[-1]
+        weights = np.zeros((m, self.n_gauss))
+        if ok.any():
+            nodes, weights[ok] = _gauss_rule(s[ok], mass[ok], self.n_gauss)
+            times[ok, :-1] = scale[ok, None] * np.expm1(nodes)
+        times[~ok, :-1] = self.ends[-1]  # placeholders: evaluated exactly below
+        at = self.purchase._alive_at_times(params, x, T, times)  # (d, m, n + 1)
+        base = self.purchase._alive_at_times(self.estimate, x, T, times[:, :-1])[0]
+        ok &= np.all(base > 0, axis=1)
+        total[:] = at[:, :, -1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            disc[:] = np.einsum("drj,rj->dr", at[:, :, :-1], weights / base)
+        disc += w[-1] * at[:, :, -1]
+        if not ok.all():  # a curve that vanishes somewhere: evaluate those exactly
+            bad = np.flatnonzero(~ok)
+            exact = self.purchase._alive_curve_at(params, x[bad], T[bad], self.ends)
+            disc[:, bad] = np.einsum("dmk,k->dm", exact, w)
+        return total, disc
+
+
+def _gauss_rule(s: np.ndarray, mass: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss quadrature of ``n`` nodes for each row's discrete measure: points ``s`` and
+    masses ``mass`` > 0 (m, K) to nodes and weights (m, n), with
+    ``sum_j weight_j f(node_j) = sum_k mass_k f(s_k)`` for every polynomial ``f`` of degree
+    below ``2 n``.
+
+    The Jacobi matrix of the measure's orthonormal polynomials comes from the Stieltjes
+    procedure (Gautschi 2004, "Orthogonal Polynomials: Computation and Approximation",
+    section 2.2.3.1) on the points mapped to [-1, 1]; its eigenvalues are the nodes and
+    the squared first components of its eigenvectors times the total mass the weights
+    (Golub & Welsch 1969).
+    """
+    m = s.shape[0]
+    lo, hi = s[:, :1], s[:, -1:]
+    u = (2.0 * s - (lo + hi)) / (hi - lo)
+    total = mass.sum(axis=1)
+    diag = np.empty((m, n))
+    off = np.zeros((m, n))
+    previous = np.zeros_like(mass)
+    current = np.broadcast_to(1.0 / np.sqrt(total)[:, None], mass.shape).copy()
+    for j in range(n):
+        weighted = mass * current
+        diag[:, j] = np.einsum("mk,mk,mk->m", weighted, current, u)
+        if j == n - 1:
+            break
+        nxt = (u - diag[:, j : j + 1]) * current - off[:, j : j + 1] * previous
+        off[:, j + 1] = np.sqrt(np.einsum("mk,mk,mk->m", mass, nxt, nxt))
+        previous, current = current, nxt / off[:, j + 1 : j + 2]
+    jacobi = np.zeros((m, n, n))
+    i = np.arange(n)
+    jacobi[:, i, i] = diag
+    jacobi[:, i[1:], i[:-1]] = off[:, 1:]
+    jacobi[:, i[:-1], i[1:]] = off[:, 1:]
+    values, vectors = np.linalg.eigh(jacobi)
+    nodes = lo + (values + 1.0) * 0.5 * (hi - lo)
+    return nodes, total[:, None] * vectors[:, 0, :] ** 2
 
 
 def _lagrange_matrix(nodes: np.ndarray, at: np.ndarray) -> np.ndarray:
