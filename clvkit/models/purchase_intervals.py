@@ -48,6 +48,9 @@ class PurchaseIntervals(BaseModel):
     #: while alive: their curve in ``t`` is analytic but for a singularity at ``t = -(c+T)``
     #: (None when the model has no such scale); see :class:`clvkit.value.propagate.StepCurves`
     curve_scale_param: ClassVar[str | None] = None
+    #: True when the expected purchases while alive depend on that parameter, ``T`` and
+    #: ``t`` only through ``t / (c + T)`` (see :meth:`_alive_at_scaled_times`)
+    curve_scaled: ClassVar[bool] = False
 
     def _xtT(self, rfm: RFMInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise NotImplementedError  # pragma: no cover - PurchaseModel defines it
@@ -228,6 +231,21 @@ class PurchaseIntervals(BaseModel):
             self.kernel.expected_purchases_alive(
                 params.reshape(k, -1, 1, 1), x[:, None], T[:, None], t
             )
+        )
+
+    def _alive_at_scaled_times(
+        self, params: np.ndarray, x: np.ndarray, u: np.ndarray
+    ) -> np.ndarray:
+        """For a model with :attr:`curve_scaled`: the expected purchases while alive at
+        parameter vectors ``(k, d)``, for repeat purchases ``x`` (X,) and scaled times
+        ``u = t / (c + T)`` of shape (d, X, j) (``c`` each vector's scale parameter):
+        (d, X, j). They are the expectations at ``c = 1``, ``T = 0`` and ``t = u``."""
+        assert self.curve_scaled and self.curve_scale_param is not None
+        k, d = params.shape
+        unit = params.copy()
+        unit[self.param_names.index(self.curve_scale_param)] = 1.0
+        return np.asarray(
+            self.kernel.expected_purchases_alive(unit.reshape(k, d, 1, 1), x[:, None], 0.0, u)
         )
 
     def _alive_curve_at(
