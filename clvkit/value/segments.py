@@ -29,7 +29,7 @@ from clvkit.models.uncertainty import (
 )
 from clvkit.value.clv import CLV_COLUMNS, CLVModel, margin_values
 from clvkit.value.discount import Schedule, schedule
-from clvkit.value.propagate import StepCurves
+from clvkit.value.propagate import StepCurves, _is_identity
 
 __all__ = ["segment_summary"]
 
@@ -435,10 +435,6 @@ def _segment_sums(
         np.einsum("dx,xs->ds", intercept, spend_count) + np.einsum("dx,xs->ds", slope, spend_sum)
     )
     return sums
-
-
-def _is_identity(index: np.ndarray, size: int) -> bool:
-    return index.size == size and bool(np.array_equal(index, np.arange(size)))
 
 
 def _labels(frame: pd.DataFrame, by: object) -> pd.Series:
