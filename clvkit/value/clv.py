@@ -93,6 +93,7 @@ _CELLS_PER_BLOCK = 2_000_000
 _CUSTOMER_BLOCK = 1 << 16
 #: customers whose delta-method bounds are computed together (their temporaries in cache)
 _DELTA_BLOCK = 1 << 13
+_DELTA_ALIVE_BLOCK = 1 << 17
 _SPEND_COLUMNS = ("monetary_value", "historical_value")
 #: the scale of each CLV column's delta-method interval ("fixed": no parameter in it;
 #: actual and potential CLV are historical value plus an interval of their future part)
@@ -794,8 +795,10 @@ class CLVModel:
         the distinct ``(frequency, T)`` pair (``inverse``), whose values at the estimate
         (``pair_center``: total and discounted) and at the purchase model's forward steps
         (``pair_forward``, (k, pairs) each) come from the point prediction's pass over the
-        pairs; P(alive) and the spend are stepped customer by customer, in cache-sized
-        chunks, as the point prediction computes them.
+        pairs; P(alive) and the spend are stepped customer by customer, as the point
+        prediction computes them (P(alive) in large blocks, where a kernel that shares
+        terms between customers of one ``(x, T)`` finds them; the rest in cache-sized
+        chunks).
 
         With ``Sigma = F' F``, a quadratic form ``g' Sigma g`` is ``|F g|^2``: the
         gradients are mapped by ``F`` once (the pairs' before they are gathered), so the
@@ -820,15 +823,20 @@ class CLVModel:
         names = [name for name, scale in _SCALES.items() if scale != "fixed"]
         bounds = {name: (np.empty(n), np.empty(n)) for name in names}
 
+        # P(alive) at the steps: (k, n), k the purchase model's parameters
+        pa_steps = np.empty((p_steps.shape[1], n))
+
+        def alive(i: int, start: int, stop: int) -> None:
+            rows = slice(start, stop)
+            pa_steps[:, rows] = purchase._p_alive_rows(p_steps, x[rows], t_x[rows], T[rows])
+
+        for_chunks(alive, n, chunk=_DELTA_ALIVE_BLOCK, threads=n_jobs)
+
         def chunk(i: int, start: int, stop: int) -> None:
             rows = slice(start, stop)
             pair = inverse[rows]
             pa = columns["p_alive"][rows]
-            u_pa = np.einsum(
-                "ij,jb->ib",
-                f_p,
-                _log_steps(purchase._p_alive_rows(p_steps, x[rows], t_x[rows], T[rows]), pa),
-            )
+            u_pa = np.einsum("ij,jb->ib", f_p, _log_steps(pa_steps[:, rows], pa))
             spend = columns["expected_spend"][rows]
             intercept, slope = spend_model._spend_terms_at(s_stacked, xs[rows])
             u_spend = np.einsum("ij,jb->ib", f_s, _log_steps(intercept + slope * m[rows], spend))
