@@ -54,6 +54,12 @@ class ModifiedBetaGeo(PurchaseModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
+    #: the curve of expected purchases while alive bends on the scale alpha + T
+    #: (the posterior purchase rate is Gamma(r + x, alpha + T))
+    curve_scale_param = "alpha"
+    #: and through t / (alpha + T) alone (the NBD with drop-out at the posterior
+    #: parameters, whose rate scale is alpha + T)
+    curve_scaled = True
     kernel: ClassVar[ModuleType] = mbgnbd
     display_name = "MBG/NBD"
 

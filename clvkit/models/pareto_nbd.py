@@ -63,6 +63,9 @@ class ParetoNBD(PurchaseModel):
     """
 
     param_names = ("r", "alpha", "s", "beta")
+    #: the curve of expected purchases while alive bends on the scale beta + T
+    #: (the remaining lifetime's rate is Gamma(s, beta + T))
+    curve_scale_param = "beta"
     kernel: ClassVar[ModuleType] = pareto_nbd
     display_name = "Pareto/NBD"
 

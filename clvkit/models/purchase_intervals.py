@@ -44,6 +44,13 @@ class PurchaseIntervals(BaseModel):
 
     #: the kernel module holding the model's formulas (set by each model)
     kernel: ClassVar[ModuleType]
+    #: the parameter ``c`` for which ``c + T`` is the time scale of the expected purchases
+    #: while alive: their curve in ``t`` is analytic but for a singularity at ``t = -(c+T)``
+    #: (None when the model has no such scale); see :class:`clvkit.value.propagate.StepCurves`
+    curve_scale_param: ClassVar[str | None] = None
+    #: True when the expected purchases while alive depend on that parameter, ``T`` and
+    #: ``t`` only through ``t / (c + T)`` (see :meth:`_alive_at_scaled_times`)
+    curve_scaled: ClassVar[bool] = False
 
     def _xtT(self, rfm: RFMInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise NotImplementedError  # pragma: no cover - PurchaseModel defines it
@@ -196,13 +203,50 @@ class PurchaseIntervals(BaseModel):
     ) -> np.ndarray:
         """P(alive) of the customers of ``cb`` at parameter vectors ``(k, d)``: (d, B), or
         (d, t) per distinct history with ``per_triple`` (evaluated once per history)."""
+        p = self._p_alive_rows(params, cb.triple_x, cb.triple_t_x, cb.triple_T)
+        return p if per_triple else p[:, cb.triple]
+
+    def _p_alive_rows(
+        self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """P(alive) of histories ``(x, t_x, T)`` (m,) at parameter vectors ``(k, d)``: (d, m)."""
         k = params.shape[0]
-        p = np.asarray(
-            self.kernel.probability_alive(
-                params.reshape(k, -1, 1), cb.triple_x, cb.triple_t_x, cb.triple_T
+        return np.asarray(self.kernel.probability_alive(params.reshape(k, -1, 1), x, t_x, T))
+
+    def _curve_scale(self, T: np.ndarray) -> np.ndarray | None:
+        """The time scale ``c + T`` of the curve of expected purchases while alive at the
+        estimate, for ages ``T`` (m,); None for a model without one."""
+        if self.curve_scale_param is None:
+            return None
+        estimate = self._check_fitted()
+        return float(estimate[self.param_names.index(self.curve_scale_param)]) + T
+
+    def _alive_at_times(
+        self, params: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """Expected purchases while alive over ``(T, T + t[i, j]]`` at parameter vectors
+        ``(k, d)`` for histories ``(x, T)`` of shape (m,), times ``t`` (m, j): (d, m, j)."""
+        k = params.shape[0]
+        return np.asarray(
+            self.kernel.expected_purchases_alive(
+                params.reshape(k, -1, 1, 1), x[:, None], T[:, None], t
             )
         )
-        return p if per_triple else p[:, cb.triple]
+
+    def _alive_at_scaled_times(
+        self, params: np.ndarray, x: np.ndarray, u: np.ndarray
+    ) -> np.ndarray:
+        """For a model with :attr:`curve_scaled`: the expected purchases while alive at
+        parameter vectors ``(k, d)``, for repeat purchases ``x`` (X,) and scaled times
+        ``u = t / (c + T)`` of shape (d, X, j) (``c`` each vector's scale parameter):
+        (d, X, j). They are the expectations at ``c = 1``, ``T = 0`` and ``t = u``."""
+        assert self.curve_scaled and self.curve_scale_param is not None
+        k, d = params.shape
+        unit = params.copy()
+        unit[self.param_names.index(self.curve_scale_param)] = 1.0
+        return np.asarray(
+            self.kernel.expected_purchases_alive(unit.reshape(k, d, 1, 1), x[:, None], 0.0, u)
+        )
 
     def _alive_curve_at(
         self, params: np.ndarray, x: np.ndarray, T: np.ndarray, ends: np.ndarray

@@ -71,7 +71,7 @@ from clvkit.models.inputs import (
 from clvkit.models.uncertainty import DEFAULT_DRAWS, IntervalOptions, interval_options, make_plan
 from clvkit.value.discount import Schedule, schedule
 from clvkit.value.lifecycle import LifecycleRules, assign_stages, stages_categorical
-from clvkit.value.propagate import BlockValues, clv_blocks
+from clvkit.value.propagate import BlockValues, StepCurves, clv_blocks
 
 __all__ = ["CLV_COLUMNS", "CLVModel", "interval_columns", "margin_values"]
 
@@ -91,6 +91,9 @@ CLV_COLUMNS: tuple[str, ...] = (
 _CELLS_PER_BLOCK = 2_000_000
 #: customers whose columns are computed together (on threads) in predict_clv
 _CUSTOMER_BLOCK = 1 << 16
+#: customers whose delta-method bounds are computed together (their temporaries in cache)
+_DELTA_BLOCK = 1 << 13
+_DELTA_ALIVE_BLOCK = 1 << 17
 _SPEND_COLUMNS = ("monetary_value", "historical_value")
 #: the scale of each CLV column's delta-method interval ("fixed": no parameter in it;
 #: actual and potential CLV are historical value plus an interval of their future part)
@@ -699,7 +702,14 @@ class CLVModel:
         bg, gg = purchase._fitted_for(rfm), spend_model._check_fitted()
         # terms of (frequency, T) alone, once per distinct pair
         pairs, inverse = rfm.distinct_pairs(x_name, T_name)
-        pair_total, pair_discounted = _alive_purchases(purchase, pairs, steps, bg)
+        caller = "CLVModel.predict_clv"
+        plan = None if options is None else self._plan(options, rfm, caller)
+        forward = None  # the delta method's steps of the purchase model, evaluated per
+        if plan is not None and plan.method == "delta":  # pair beside the estimate's curve
+            forward = plan.block("purchase_model").params[:, 1:]
+        pair_total, pair_discounted, pair_forward = _alive_purchases(
+            purchase, pairs, steps, bg, forward
+        )
         new_within, window = rules.windows(self.time_unit_, discrete=purchase.discrete)
         pair_none = purchase._none_if_alive(pairs, window, bg)
         n = rfm.n
@@ -738,17 +748,15 @@ class CLVModel:
 
         for_chunks(block, n, chunk=_CUSTOMER_BLOCK)
         bar.update(n)
-        if options is None:
+        if plan is None:
             return columns, stages
-        centers = {
-            "p_alive": columns["p_alive"],
-            "alive_total": pair_total[inverse],
-            "alive_discounted": pair_discounted[inverse],
-            "expected_spend": columns["expected_spend"],
-        }
-        bounds = self._clv_bounds(
-            rfm, columns, centers, margin, steps, options, "CLVModel.predict_clv", n_jobs, bar
-        )
+        if pair_forward is not None:
+            bounds = self._delta_bounds(
+                rfm, columns, plan, inverse, (pair_total, pair_discounted), pair_forward, n_jobs
+            )
+            bar.update(n)
+        else:
+            bounds = self._clv_bounds(rfm, columns, margin, steps, plan, n_jobs, bar)
         with_bounds: dict[str, np.ndarray] = {}
         for name in CLV_COLUMNS:
             with_bounds[name] = columns[name]
@@ -769,41 +777,114 @@ class CLVModel:
         self.spend_model_._check_draws_q(plan.block("spend_model").params, x, caller)
         return plan
 
+    def _delta_bounds(
+        self,
+        rfm: RFMInput,
+        columns: dict[str, np.ndarray],
+        plan: uncertainty.Plan,
+        inverse: np.ndarray,
+        pair_center: tuple[np.ndarray, np.ndarray],
+        pair_forward: tuple[np.ndarray, np.ndarray],
+        n_jobs: int = 1,
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Delta-method bounds of every CLV column from the point prediction's terms.
+
+        Every value column is a product of factors of one model each (P(alive),
+        1 - P(alive), the expected purchases if alive, the spend), so the gradient of its
+        logarithm is the sum of the factors' log-gradients, each from the forward steps of
+        its own model; P(alive) takes the logit. The expected purchases if alive depend on
+        the distinct ``(frequency, T)`` pair (``inverse``), whose values at the estimate
+        (``pair_center``: total and discounted) and at the purchase model's forward steps
+        (``pair_forward``, (k, pairs) each) come from the point prediction's pass over the
+        pairs; P(alive) and the spend are stepped customer by customer, as the point
+        prediction computes them (P(alive) in large blocks, where a kernel that shares
+        terms between customers of one ``(x, T)`` finds them; the rest in cache-sized
+        chunks).
+
+        With ``Sigma = F' F``, a quadratic form ``g' Sigma g`` is ``|F g|^2``: the
+        gradients are mapped by ``F`` once (the pairs' before they are gathered), so the
+        variance of a sum of factors is a sum of squares, never a difference.
+        """
+        purchase, spend_model = self.purchase_model_, self.spend_model_
+        x_name, tx_name, T_name = purchase.columns
+        x, t_x, T = rfm[x_name], rfm[tx_name], rfm[T_name]
+        m = rfm["monetary_value"]
+        xs = spend_frequency(x, m)
+        n = x.size
+        P, S = "purchase_model", "spend_model"
+        p_steps = plan.block(P).params[:, 1:]
+        s_steps = plan.block(S).params[:, 1:]
+        f_p, f_s = _cov_factor(plan.block_cov(P)), _cov_factor(plan.block_cov(S))
+        # per pair: the log-gradients of the expected purchases if alive, mapped by F
+        v_total = np.einsum("ij,jp->ip", f_p, _log_steps(pair_forward[0], pair_center[0]))
+        v_disc = np.einsum("ij,jp->ip", f_p, _log_steps(pair_forward[1], pair_center[1]))
+        sq_disc = np.einsum("ip,ip->p", v_disc, v_disc)
+        s_stacked = s_steps.reshape(3, 3, 1)
+        z = plan.z
+        names = [name for name, scale in _SCALES.items() if scale != "fixed"]
+        bounds = {name: (np.empty(n), np.empty(n)) for name in names}
+
+        # P(alive) at the steps: (k, n), k the purchase model's parameters
+        pa_steps = np.empty((p_steps.shape[1], n))
+
+        def alive(i: int, start: int, stop: int) -> None:
+            rows = slice(start, stop)
+            pa_steps[:, rows] = purchase._p_alive_rows(p_steps, x[rows], t_x[rows], T[rows])
+
+        for_chunks(alive, n, chunk=_DELTA_ALIVE_BLOCK, threads=n_jobs)
+
+        def chunk(i: int, start: int, stop: int) -> None:
+            rows = slice(start, stop)
+            pair = inverse[rows]
+            pa = columns["p_alive"][rows]
+            u_pa = np.einsum("ij,jb->ib", f_p, _log_steps(pa_steps[:, rows], pa))
+            spend = columns["expected_spend"][rows]
+            intercept, slope = spend_model._spend_terms_at(s_stacked, xs[rows])
+            u_spend = np.einsum("ij,jb->ib", f_s, _log_steps(intercept + slope * m[rows], spend))
+            var_spend = np.einsum("ib,ib->b", u_spend, u_spend)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                odds = np.where(pa < 1.0, pa / (1.0 - pa), 0.0)
+            sq_pa = np.einsum("ib,ib->b", u_pa, u_pa)
+            d_total = u_pa + v_total[:, pair]
+            d_disc = v_disc[:, pair]
+            d_risk = d_disc - odds * u_pa
+            d_disc += u_pa
+            se = {
+                # logit(P(alive)): d log p - d log(1 - p) = (1 + odds) d log p
+                "p_alive": np.sqrt(sq_pa) * (1.0 + odds),
+                "expected_purchases": np.sqrt(np.einsum("ib,ib->b", d_total, d_total)),
+                "expected_spend": np.sqrt(var_spend),
+                "expected_value": np.sqrt(np.einsum("ib,ib->b", d_disc, d_disc) + var_spend),
+                "potential_value": np.sqrt(sq_disc[pair] + var_spend),
+                "value_at_risk": np.sqrt(np.einsum("ib,ib->b", d_risk, d_risk) + var_spend),
+            }
+            for name, value in se.items():
+                lo, hi = uncertainty.scaled_bounds(columns[name][rows], value, z, _SCALES[name])
+                bounds[name][0][rows] = lo
+                bounds[name][1][rows] = hi
+
+        for_chunks(chunk, n, chunk=_DELTA_BLOCK, threads=n_jobs)
+        return _with_fixed_bounds(bounds, columns)
+
     def _clv_bounds(
         self,
         rfm: RFMInput,
         columns: dict[str, np.ndarray],
-        centers: dict[str, np.ndarray],
         margin: np.ndarray | float,
         steps: Schedule,
-        options: IntervalOptions,
-        caller: str,
+        plan: uncertainty.Plan,
         n_jobs: int = 1,
         bar: Bar = SILENT,
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Lower and upper bounds of every CLV column, block of customers by block.
-
-        Delta method: every value column is a product of factors of one model each
-        (P(alive), 1 - P(alive), the expected purchases if alive, the spend), so the
-        gradient of its logarithm is the sum of the factors' log-gradients, each from the
-        forward steps of its own model; P(alive) takes the logit. Draws: each column's
-        quantiles over the draws.
-        """
-        x = rfm[self.purchase_model_.columns[0]]
-        plan = self._plan(options, rfm, caller)
-        n = x.size
+        """Bounds of every CLV column from parameter draws (parametric or bootstrap): each
+        column's quantiles over the draws, block of customers by block."""
+        n = rfm.n
         margins = np.broadcast_to(np.asarray(margin, dtype=np.float64), (n,))
-        delta = plan.method == "delta"
         names = [name for name, scale in _SCALES.items() if scale != "fixed"]
-        # delta: the standard error of each column on its scale; draws: the bounds
-        se = {name: np.empty(n) for name in names} if delta else {}
-        drawn = {name: (np.empty(n), np.empty(n)) for name in names} if not delta else {}
+        drawn = {name: (np.empty(n), np.empty(n)) for name in names}
 
         def reduce(bv: BlockValues) -> tuple[np.ndarray, dict[str, Any]]:
             r = bv.rows
-            if delta:
-                center = {name: values[r] for name, values in centers.items()}
-                return r, _delta_se(plan, bv, center)
             pa = bv.customer_p_alive()
             spend = bv.customer_spend()
             value = margins[r] * spend * bv.customer_discounted()
@@ -820,28 +901,12 @@ class CLVModel:
                 for name, values in at.items()
             }
 
-        for r, block in clv_blocks(self, rfm, steps, plan, reduce, expand=not delta, n_jobs=n_jobs):
+        for r, block in clv_blocks(self, rfm, steps, plan, reduce, n_jobs=n_jobs):
             bar.update(np.size(r))
             for name, value in block.items():
-                if delta:
-                    se[name][r] = value
-                else:
-                    drawn[name][0][r] = value[0]
-                    drawn[name][1][r] = value[1]
-        bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name in names:
-            if delta:
-                bounds[name] = uncertainty.scaled_bounds(
-                    columns[name], se[name], plan.z, _SCALES[name]
-                )
-            else:
-                bounds[name] = drawn[name]
-        hist = columns["historical_value"]
-        bounds["historical_value"] = (hist.copy(), hist.copy())
-        for name, part in (("actual_clv", "expected_value"), ("potential_clv", "potential_value")):
-            lo, hi = bounds[part]
-            bounds[name] = (hist + lo, hist + hi)
-        return bounds
+                drawn[name][0][r] = value[0]
+                drawn[name][1][r] = value[1]
+        return _with_fixed_bounds(drawn, columns)
 
     # -- the bootstrap ----------------------------------------------------------------------
     def bootstrap(
@@ -1013,44 +1078,52 @@ def _log_steps(values: np.ndarray, center: np.ndarray) -> np.ndarray:
     return grad
 
 
-def _delta_se(
-    plan: uncertainty.Plan, bv: BlockValues, center: dict[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    """Delta-method standard errors of the CLV columns of one block, each on its scale,
-    from the log-gradients of their factors: ``bv`` holds each factor at its own model's
-    forward steps, ``center`` at the estimate."""
-    pa = center["p_alive"]
-    g_pa = _log_steps(bv.customer_p_alive(), pa)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        odds = np.where(pa < 1.0, pa / (1.0 - pa), 0.0)
-    g_dead = g_pa * -odds  # log(1 - P(alive)): d(1 - p) / (1 - p) = -p / (1 - p) dlog p
-    g_total = _log_steps(bv.customer_total(), center["alive_total"])
-    g_disc = _log_steps(bv.customer_discounted(), center["alive_discounted"])
-    P, S = "purchase_model", "spend_model"
-    # the spend enters four columns with the same gradient: its variance once
-    v_spend = uncertainty.quadratic_form(
-        _log_steps(bv.customer_spend(), center["expected_spend"]), plan.block_cov(S)
-    )
-    gradients: dict[str, dict[str, np.ndarray]] = {
-        "p_alive": {P: g_pa - g_dead},
-        "expected_purchases": {P: g_pa + g_total},
-        "expected_spend": {S: v_spend},
-        "expected_value": {P: g_pa + g_disc, S: v_spend},
-        "potential_value": {P: g_disc, S: v_spend},
-        "value_at_risk": {P: g_dead + g_disc, S: v_spend},
-    }
-    return {name: plan.gradient_se(grads, 1) for name, grads in gradients.items()}
+def _cov_factor(cov: np.ndarray) -> np.ndarray:
+    """``F`` with ``F' F = cov`` (a covariance, symmetric positive semi-definite), from its
+    eigen-decomposition (rounding's negative eigenvalues count as 0)."""
+    values, vectors = np.linalg.eigh(cov)
+    return np.sqrt(np.maximum(values, 0.0))[:, None] * vectors.T
+
+
+def _with_fixed_bounds(
+    bounds: dict[str, tuple[np.ndarray, np.ndarray]], columns: dict[str, np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``bounds`` with those of the columns built from them: the historical value has no
+    parameter in it, actual and potential CLV are it plus an interval of their future part."""
+    hist = columns["historical_value"]
+    bounds["historical_value"] = (hist.copy(), hist.copy())
+    for name, part in (("actual_clv", "expected_value"), ("potential_clv", "potential_value")):
+        lo, hi = bounds[part]
+        bounds[name] = (hist + lo, hist + hi)
+    return bounds
 
 
 def _alive_purchases(
-    purchase: PurchaseModel, pairs: RFMInput, plan: Schedule, params: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    purchase: PurchaseModel,
+    pairs: RFMInput,
+    plan: Schedule,
+    params: np.ndarray,
+    forward: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """Undiscounted and discounted expected purchases over the horizon, if alive now, for
     each distinct (frequency, T) pair (at the purchase model's fitted ``params``), in
-    blocks of about ``_CELLS_PER_BLOCK`` cells."""
+    blocks of about ``_CELLS_PER_BLOCK`` cells.
+
+    With ``forward`` (parameter vectors (k, d), the delta method's steps), also both at
+    each of them, (d, pairs) each, from the curve at the estimate already computed
+    (:class:`~clvkit.value.propagate.StepCurves`)."""
     total = np.empty(pairs.n)
     discounted = np.empty(pairs.n)
-    block = max(1, _CELLS_PER_BLOCK // plan.ends.size)
+    K = plan.ends.size
+    curves = None
+    if forward is not None:
+        curves = StepCurves(purchase, plan.ends, plan.factors)
+        d = forward.shape[1]
+        at_steps = (np.empty((d, pairs.n)), np.empty((d, pairs.n)))
+        block = max(1, _CELLS_PER_BLOCK // (K + d * curves.nodes.size))
+    else:
+        block = max(1, _CELLS_PER_BLOCK // K)
+    x_name, _, T_name = purchase.columns
     for start in range(0, pairs.n, block):
         rows = slice(start, min(start + block, pairs.n))
         part = pairs if block >= pairs.n else pairs.take(rows)
@@ -1062,7 +1135,14 @@ def _alive_purchases(
         # einsum, not BLAS: the same summation order whatever the number of rows, so one
         # customer alone gets the bits they get inside a frame
         discounted[rows] = np.einsum("ij,j->i", increments, plan.factors)
-    return total, discounted
+        if curves is not None:
+            assert forward is not None
+            t, dsc, _ = curves.evaluate(
+                forward, pairs[x_name][rows], pairs[T_name][rows], False, center=curve
+            )
+            at_steps[0][:, rows] = t
+            at_steps[1][:, rows] = dsc
+    return total, discounted, (at_steps if curves is not None else None)
 
 
 def _margin_record(margin: object) -> float | str | None:

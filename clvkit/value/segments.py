@@ -11,21 +11,25 @@ so memory never holds customers times draws.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from clvkit._validation import check_columns, check_frame, check_not_empty, check_rule
 from clvkit.errors import InputError
+from clvkit.models._kernels.compress import distinct_pairs, factorize
+from clvkit.models.inputs import RFMInput
 from clvkit.models.uncertainty import (
     DEFAULT_DRAWS,
     IntervalOptions,
+    Plan,
     check_n_jobs,
     interval_options,
 )
 from clvkit.value.clv import CLV_COLUMNS, CLVModel, margin_values
-from clvkit.value.discount import schedule
-from clvkit.value.propagate import BlockValues, clv_blocks
+from clvkit.value.discount import Schedule, schedule
+from clvkit.value.propagate import StepCurves, _is_identity
 
 __all__ = ["segment_summary"]
 
@@ -219,52 +223,9 @@ def _with_intervals(
     plan = model._plan(options, rfm, caller)
     segments = out.index
     codes = np.asarray(segments.get_indexer(pd.Index(labels)), dtype=np.intp)
-    S, d = len(segments), plan.n_configs
-    sums = {name: np.zeros((d, S)) for name in (*_ACCUMULATED, "potential_value")}
     m_all = np.broadcast_to(np.asarray(margins, dtype=np.float64), (rfm.n,))
-
-    def reduce(bv: BlockValues) -> dict[str, np.ndarray]:
-        # customers of the block grouped by (distinct history, segment): counts and sums
-        # of margin, of spend and of margin x spend, so each draw is a few small products
-        nt = bv.p_alive.shape[1]
-        group = bv.triple * S + codes[bv.rows]
-        size = nt * S
-
-        def per_group(weights: np.ndarray | None) -> np.ndarray:
-            # (S, t): the segment axis first, so the sums run along contiguous memory
-            return np.bincount(group, weights=weights, minlength=size).reshape(nt, S).T.copy()
-
-        mg = m_all[bv.rows]
-        count, m_sum = per_group(None), per_group(bv.monetary)
-        margin_m = per_group(mg * bv.monetary)
-        ones, ones_zero = bv.split_by_spend(np.ones(mg.size))
-        margins, margins_zero = bv.split_by_spend(mg)
-        count_spend = count if ones_zero is None else per_group(ones)
-        margin_sum = per_group(margins)
-        pa = bv.p_alive
-        total = bv.alive_total[:, bv.triple_pair]
-        disc = bv.alive_discounted[:, bv.triple_pair]
-        a, b = bv.spend_intercept, bv.spend_slope
-        value_a, value_b = disc * a, disc * b  # potential value = value_a A + value_b B
-        sums = {
-            "p_alive": _sum(pa, count),
-            "expected_spend": _sum(a, count_spend) + _sum(b, m_sum),
-            "expected_purchases": _sum(pa * total, count),
-            "potential_value": _sum(value_a, margin_sum) + _sum(value_b, margin_m),
-            "expected_value": _sum(pa * value_a, margin_sum) + _sum(pa * value_b, margin_m),
-        }
-        if ones_zero is not None and margins_zero is not None:
-            # repeat buyers whose purchases were worth nothing: the population mean spend
-            pop = bv.spend_population[:, None]  # type: ignore[index]
-            margin_zero = per_group(margins_zero)
-            sums["expected_spend"] += pop * per_group(ones_zero).sum(axis=1)[None, :]
-            sums["potential_value"] += pop * _sum(disc, margin_zero)
-            sums["expected_value"] += pop * _sum(pa * disc, margin_zero)
-        return sums
-
-    for block_sums in clv_blocks(model, rfm, steps, plan, reduce, n_jobs=jobs):
-        for name, values in block_sums.items():
-            sums[name] += values
+    S = len(segments)
+    sums = _segment_sums(model, rfm, steps, plan, codes, S, m_all, jobs)
     n = out["n_customers"].to_numpy(dtype=np.float64)
     hist = out["historical_value"].to_numpy(dtype=np.float64)
     risk = sums["potential_value"] - sums["expected_value"]
@@ -311,10 +272,169 @@ def _with_intervals(
     return result[columns]
 
 
-def _sum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """``values @ groups.T`` ((d, t) by (S, t)) without BLAS, whose threads cost more than
-    these small products on a busy machine."""
-    return np.einsum("dt,st->ds", values, groups)
+#: floats of the work arrays (configurations x histories) of one pass over histories
+_GROUP_CELLS = 1 << 17
+#: floats of the per-pair arrays (configurations x pairs) of one chunk of pairs
+_PAIR_CELLS = 1 << 17
+
+
+def _segment_sums(
+    model: CLVModel,
+    rfm: RFMInput,
+    steps: Schedule,
+    plan: Plan,
+    codes: np.ndarray,
+    n_segments: int,
+    margins: np.ndarray,
+    jobs: int,
+) -> dict[str, np.ndarray]:
+    """The sums over each segment's customers of ``_ACCUMULATED`` and the potential value
+    at every configuration of ``plan``: (d, S) each.
+
+    Customers are grouped once by (distinct ``(frequency, T)`` pair, segment, recency):
+    each group is evaluated once per configuration, with its count and its sums of margin
+    and of margin times spend as weights. The factors of a pair (the expected purchases
+    if alive, the spend's intercept and slope, which depend on ``frequency`` alone) are
+    the same for all its groups, so the groups' P(alive)-weighted sums are first added up
+    per (pair, segment) and only then multiplied by them. The spend per purchase is summed
+    per (repeat purchases, segment). Pairs go through in chunks, each evaluated at every
+    configuration once; nothing holds customers times configurations.
+    """
+    purchase, spend_model = model.purchase_model_, model.spend_model_
+    S = n_segments
+    p_block, s_block = plan.block("purchase_model"), plan.block("spend_model")
+    ip, is_ = p_block.index, s_block.index
+    p_params, s_params = p_block.params, s_block.params
+    d_p = p_params.shape[1]
+    x_name, tx_name, T_name = purchase.columns
+    x, t_x, T = rfm[x_name], rfm[tx_name], rfm[T_name]
+    m = rfm["monetary_value"]
+    zero = (m == 0) & (x > 0)  # repeat purchases worth nothing: the population mean spend
+    xs = np.where(zero, 0.0, x)
+    any_zero = bool(zero.any())
+
+    # groups sorted by (pair, segment, recency): runs of equal (pair, segment) adjacent
+    pair_x, pair_T, pair = distinct_pairs(x, T)
+    ftx = factorize(t_x)
+    n_tx = ftx.values.size
+    run_key = pair.astype(np.int64) * S + codes
+    if float(pair_x.size) * S * n_tx < 2.0**62:
+        keys, group = np.unique(run_key * n_tx + ftx.codes, return_inverse=True)
+        group_run, group_tx = keys // n_tx, ftx.values[keys % n_tx]
+    else:  # pragma: no cover - astronomically many distinct values
+        rows = np.stack([run_key, ftx.codes], axis=1)
+        distinct, group = np.unique(rows, axis=0, return_inverse=True)
+        group_run, group_tx = distinct[:, 0], ftx.values[distinct[:, 1]]
+    group = group.reshape(-1)
+    G = group_run.size
+    group_pair = group_run // S
+    g_x, g_T = pair_x[group_pair], pair_T[group_pair]
+
+    def per_group(weights: np.ndarray | None) -> np.ndarray:
+        return np.bincount(group, weights=weights, minlength=G)
+
+    count = per_group(None)
+    spent = margins * m  # zero for the zero-spend rows, whose m is 0
+    weights = {
+        "count": count,
+        "margin": per_group(np.where(zero, 0.0, margins)) if any_zero else per_group(margins),
+        "spent": per_group(spent),
+    }
+    if any_zero:
+        weights["zero"] = per_group(np.where(zero, margins, 0.0))
+    # runs: distinct (pair, segment), in order
+    run_start = np.flatnonzero(np.diff(group_run, prepend=-1))
+    run_pair = group_pair[run_start]
+    run_segment = group_run[run_start] % S
+    run_weights = {name: np.add.reduceat(w, run_start) for name, w in weights.items()}
+    group_pair_start = np.searchsorted(group_pair, np.arange(pair_x.size + 1))
+    run_pair_start = np.searchsorted(run_pair, np.arange(pair_x.size + 1))
+
+    curves = StepCurves(purchase, steps.ends, steps.factors)
+    population = spend_model._spend_terms_at(s_params, np.zeros(1))[0][:, 0]  # (d_s,)
+    expand_p = not _is_identity(ip, d_p)
+    expand_s = not _is_identity(is_, s_params.shape[1])
+
+    def at_p(values: np.ndarray) -> np.ndarray:
+        return values[ip] if expand_p else values
+
+    def at_s(values: np.ndarray) -> np.ndarray:
+        return values[is_] if expand_s else values
+
+    pop = at_s(population)[:, None]
+    chunk_pairs = max(1, _PAIR_CELLS // max(d_p, s_params.shape[1], plan.n_configs))
+    starts = list(range(0, pair_x.size, chunk_pairs))
+    names = (*_ACCUMULATED, "potential_value")
+    table = np.zeros((len(starts), len(names), plan.n_configs, S))
+    group_step = max(1, _GROUP_CELLS // d_p)
+
+    def one(i: int, p0: int, p1: int) -> None:
+        out = dict(zip(names, table[i], strict=True))
+        total, disc, _ = curves.evaluate(p_params, pair_x[p0:p1], pair_T[p0:p1], False)
+        intercept, slope = spend_model._spend_terms_at(s_params, pair_x[p0:p1])
+        total, disc = at_p(total), at_p(disc)
+        intercept, slope = at_s(intercept), at_s(slope)
+
+        def add(name: str, values: np.ndarray, segment: np.ndarray) -> None:
+            # (d, runs) into (d, S): one segment at a time, S is small
+            for s in range(S):
+                chosen = segment == s
+                if chosen.any():
+                    out[name][:, s] += values[:, chosen].sum(axis=1)
+
+        # potential value: no P(alive), weights per (pair, segment) run
+        r0, r1 = run_pair_start[p0], run_pair_start[p1]
+        rp = run_pair[r0:r1] - p0
+        value = intercept[:, rp] * run_weights["margin"][r0:r1]
+        value += slope[:, rp] * run_weights["spent"][r0:r1]
+        if any_zero:
+            value += pop * run_weights["zero"][r0:r1]
+        add("potential_value", disc[:, rp] * value, run_segment[r0:r1])
+        g0, g1 = group_pair_start[p0], group_pair_start[p1]
+        for a in range(g0, g1, group_step):
+            b = min(a + group_step, g1)
+            pa = purchase._p_alive_rows(p_params, g_x[a:b], group_tx[a:b], g_T[a:b])
+            local = np.flatnonzero(np.diff(group_run[a:b], prepend=-1))
+            rp = group_pair[a:b][local] - p0
+            segment = group_run[a:b][local] % S
+
+            # P(alive)-weighted sums of each group weight per (pair, segment) run
+            run = {
+                name: at_p(np.add.reduceat(pa * w[a:b], local, axis=1))
+                for name, w in weights.items()
+            }
+            alive = run["count"]
+            add("p_alive", alive, segment)
+            add("expected_purchases", total[:, rp] * alive, segment)
+            value = intercept[:, rp] * run["margin"]
+            value += slope[:, rp] * run["spent"]
+            if any_zero:
+                value += pop * run["zero"]
+            add("expected_value", disc[:, rp] * value, segment)
+
+    if jobs == 1 or len(starts) == 1:
+        for i, p0 in enumerate(starts):
+            one(i, p0, min(p0 + chunk_pairs, pair_x.size))
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(
+                pool.map(
+                    lambda i: one(i, starts[i], min(starts[i] + chunk_pairs, pair_x.size)),
+                    range(len(starts)),
+                )
+            )
+    sums = {name: table[:, j].sum(axis=0) for j, name in enumerate(names)}
+    # the spend per purchase, per (repeat purchases, segment)
+    fxs = factorize(xs)
+    n_xs = fxs.values.size
+    key = fxs.codes * S + codes
+    spend_count = np.bincount(key, minlength=n_xs * S).reshape(n_xs, S)
+    spend_sum = np.bincount(key, weights=m, minlength=n_xs * S).reshape(n_xs, S)
+    intercept, slope = spend_model._spend_terms_at(s_params, fxs.values)
+    sums["expected_spend"] = at_s(
+        np.einsum("dx,xs->ds", intercept, spend_count) + np.einsum("dx,xs->ds", slope, spend_sum)
+    )
+    return sums
 
 
 def _labels(frame: pd.DataFrame, by: object) -> pd.Series:

@@ -20,7 +20,8 @@ from scipy.special import ndtri
 import clvkit as ck
 from clvkit.errors import InputError, UncertaintyError
 from clvkit.models import uncertainty
-from clvkit.value import cashflows, propagate
+from clvkit.value import cashflows, propagate, segments
+from clvkit.value import clv as clv_module
 from clvkit.value.clv import CLV_COLUMNS, interval_columns
 from clvkit.value.discount import schedule
 from clvkit.value.propagate import StepCurves
@@ -228,6 +229,10 @@ def test_blocks_and_threads_do_not_change_the_intervals(model, cdnow_rfm, clv, m
             pd.testing.assert_frame_equal(a, b)
         for module in (uncertainty, propagate, cashflows):
             monkeypatch.setattr(module, "CELLS", 4096)
+        monkeypatch.setattr(segments, "_GROUP_CELLS", 512)
+        monkeypatch.setattr(segments, "_PAIR_CELLS", 256)
+        monkeypatch.setattr(propagate, "_CLENSHAW_CELLS", 300)
+        monkeypatch.setattr(clv_module, "_DELTA_BLOCK", 100)
         small = run(**method)
         monkeypatch.undo()
         # other blocks sum in another order: rounding of 1e-16 over a step of 1e-6
