@@ -686,7 +686,7 @@ class CLVModel:
         self._check_fitted()
         purchase, spend_model = self.purchase_model_, self.spend_model_
         steps = schedule(horizon, time_unit=self.time_unit_, discount_rate=discount_rate, step=step)
-        rules = LifecycleRules() if lifecycle is None else lifecycle
+        rules = _DEFAULT_RULES if lifecycle is None else lifecycle
         if not isinstance(rules, LifecycleRules):
             raise InputError("The 'lifecycle' argument must be a clvkit LifecycleRules.")
         x_name, _, T_name = purchase.columns
@@ -737,7 +737,7 @@ class CLVModel:
             columns["actual_clv"][rows] = historical + expected
             columns["potential_clv"][rows] = historical + potential
             # P(a purchase in the window): P(alive) (1 - P(none in the window | alive))
-            p_active = np.clip(p_alive * (1.0 - pair_none.take(pair)), 0.0, 1.0)
+            p_active = np.minimum(np.maximum(p_alive * (1.0 - pair_none.take(pair)), 0.0), 1.0)
             stages[rows] = assign_stages(
                 rules,
                 T=sub[T_name],
@@ -1096,6 +1096,10 @@ def _with_fixed_bounds(
         lo, hi = bounds[part]
         bounds[name] = (hist + lo, hist + hi)
     return bounds
+
+
+#: the default lifecycle rules (frozen, so one instance serves every call)
+_DEFAULT_RULES = LifecycleRules()
 
 
 def _alive_purchases(
