@@ -3,10 +3,11 @@
 DuckDB reads and validates the log (the scan of :func:`clvkit.engines.summaries.prepare`)
 and hands over the kept rows as numpy arrays (:func:`clvkit.engines.sql.rows_sql`: the
 period keys and the end of observation of the SQL rules), in parts of whole customers
-(customers are split by a hash of their id, so that a part fits in memory and the parts
-can be merged side by side). Each part then goes through the pandas path's own numpy
-code: :func:`clvkit.data.transactions._merge` (one sort of a packed integer key; repeated
-transactions found, and dropped with ``duplicates="drop"``, exactly as in pandas),
+(customers are split by ranges of integer ids, else by a hash of their id, so that a part
+fits in memory and the parts can be merged side by side). Each part then goes through the
+pandas path's own numpy code: :func:`clvkit.data.transactions._merge` (one sort of a
+packed integer key; repeated transactions found, and dropped with ``duplicates="drop"``,
+exactly as in pandas),
 :func:`clvkit.data.rfm._summarise` and, for a calibration/holdout split,
 :func:`clvkit.data.rfm._calibration_columns`. No rule of the summaries is written here.
 
