@@ -175,14 +175,7 @@ def rfm_summary(
         )
         bar.update()
         bar.set_description_str("rfm_summary: summarising customers")
-        columns = _summarise(
-            bought.customer,
-            bought.period_start,
-            bought.amount,
-            bought.observation_end,
-            unit,
-            starts=bought.customer_start,
-        )
+        columns = _rfm_columns(bought, unit)
         bar.update()
     out = pd.DataFrame(columns, index=bought.customer_ids)
     out.attrs.update(
@@ -351,6 +344,19 @@ def calibration_holdout(
         timezone=bought.timezone,
     )
     return out
+
+
+def _rfm_columns(bought: Purchases, unit: str) -> dict[str, np.ndarray]:
+    """The RFM columns of every customer of ``bought`` up to its end of observation (what
+    :func:`rfm_summary` returns, for the pandas path and the DuckDB parts alike)."""
+    return _summarise(
+        bought.customer,
+        bought.period_start,
+        bought.amount,
+        bought.observation_end,
+        unit,
+        starts=bought.customer_start,
+    )
 
 
 def _calibration_columns(

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from clvkit.data.dates import Times
-from clvkit.data.rfm import _calibration_columns, _summarise
+from clvkit.data.rfm import _calibration_columns, _rfm_columns
 from clvkit.data.transactions import Purchases, _factorize_ids, _LogView, _merge
 from clvkit.engines import sql
 from clvkit.engines.sources import configure
@@ -122,15 +122,7 @@ def _part_columns(
         return None
     bought = _purchases(p, rows, check=check, drop=duplicates == "drop", caller=caller)
     if cal_end is None:
-        columns = _summarise(
-            bought.customer,
-            bought.period_start,
-            bought.amount,
-            bought.observation_end,
-            unit,
-            starts=bought.customer_start,
-        )
-        return bought.customer_ids, columns, bought.n_repeated
+        return bought.customer_ids, _rfm_columns(bought, unit), bought.n_repeated
     ids, columns = _calibration_columns(bought, cal_end, unit)
     if len(ids) == 0:
         return None

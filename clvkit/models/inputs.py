@@ -207,14 +207,17 @@ def _rules_hold(c: dict[str, np.ndarray], positive_monetary: bool) -> bool:
     full-length mask is built; only when one fails are the full masks that name the rows
     built.
     """
+
+    def holds(piece: dict[str, np.ndarray]) -> bool:
+        return not any(np.count_nonzero(bad) for bad, _, _ in rfm_rules(piece, positive_monetary))
+
     n = next(iter(c.values())).size
     if n <= CHUNK:  # one chunk (a service's few records): no threads to hand it to
-        return not any(np.count_nonzero(bad) for bad, _, _ in rfm_rules(c, positive_monetary))
+        return holds(c)
     ok = np.ones(len(chunk_starts(n)), dtype=bool)
 
     def one(i: int, start: int, stop: int) -> None:
-        piece = {name: values[start:stop] for name, values in c.items()}
-        ok[i] = not any(np.count_nonzero(bad) for bad, _, _ in rfm_rules(piece, positive_monetary))
+        ok[i] = holds({name: values[start:stop] for name, values in c.items()})
 
     for_chunks(one, n)
     return bool(ok.all())

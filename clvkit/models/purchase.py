@@ -955,18 +955,14 @@ class PurchaseModel(PurchaseIntervals):
     # (``_fitted_for``) passed in, no argument handling --------------------------------
     def _p_alive(self, rfm: RFMInput, params: np.ndarray) -> np.ndarray:
         """P(alive): the point of :meth:`probability_alive`."""
-        return np.asarray(self.kernel.probability_alive(params, *self._xtT(rfm)))
+        return self._p_alive_rows(params[:, None], *self._xtT(rfm))[0]
 
     def _alive_curve(self, pairs: RFMInput, ends: np.ndarray, params: np.ndarray) -> np.ndarray:
         """E[purchases in ``(T, T + t]``] if alive at T, for distinct ``(x, T)`` pairs at
         the step ends ``t`` (model units): the (pairs, ends) array of
         :meth:`expected_purchases_if_alive`."""
         x_name, _, T_name = self.columns
-        return np.asarray(
-            self.kernel.expected_purchases_alive(
-                params, pairs[x_name][:, None], pairs[T_name][:, None], ends[None, :]
-            )
-        )
+        return self._alive_curve_at(params[:, None], pairs[x_name], pairs[T_name], ends)[0]
 
     def _none_if_alive(self, pairs: RFMInput, window: float, params: np.ndarray) -> np.ndarray:
         """P(no purchase in ``(T, T + window]`` | alive at T) for distinct ``(x, T)`` pairs

@@ -236,10 +236,11 @@ def _increments(model: CLVModel, pairs: Any, steps: Schedule) -> np.ndarray:
     K = steps.ends.size
     out = np.empty((pairs.n, K))
     block = max(1, CELLS // K)
+    purchase = model.purchase_model_
+    params = purchase._fitted_for(pairs)
     for start in range(0, pairs.n, block):
         rows = slice(start, min(start + block, pairs.n))
-        purchase = model.purchase_model_
-        curve = purchase._alive_curve(pairs.take(rows), steps.ends, purchase._fitted_for(pairs))
+        curve = purchase._alive_curve(pairs.take(rows), steps.ends, params)
         out[rows] = np.diff(curve, axis=1, prepend=0.0)
     return out
 
