@@ -353,10 +353,11 @@ class PurchaseModel(PurchaseIntervals):
                 )
         with progress_bar(show, total=None, desc=caller, unit="evaluation", delay=1.0) as bar:
             start = self._start_from_hyperparameters()
+            surrogate = None
             if start is None:
                 start = self.kernel.initial_params(data)
                 if data.n_distinct > _PRESTART_ROWS:
-                    start = self._prestart(x, t_x, T_, w, start)
+                    start, surrogate = self._prestart(x, t_x, T_, w, start)
 
             def objective(p: np.ndarray, order: int) -> Any:
                 bar.update()
@@ -371,6 +372,7 @@ class PurchaseModel(PurchaseIntervals):
                 max_iter=int(self.max_iter),
                 model_name=type(self).__name__,
                 param_names=self.param_names,
+                surrogate=surrogate,
             )
         self._store_fit(
             result, n_customers=data.total_weight, time_unit=unit, n_distinct_rows=data.n_distinct
@@ -390,21 +392,28 @@ class PurchaseModel(PurchaseIntervals):
         T: np.ndarray,
         w: np.ndarray | None,
         start: np.ndarray,
-    ) -> np.ndarray:
-        """Starting values from a quick fit on a seeded random subsample of the customers.
+    ) -> tuple[np.ndarray, tuple[Any, float] | None]:
+        """Starting values from a quick fit on a seeded random subsample of the customers,
+        and the subsample's log-likelihood as the full fit's surrogate (None if unused).
 
         On large cohorts each likelihood evaluation costs a pass over the distinct rows;
         the subsample's estimate lies within sampling error of the full one, so the full
-        fit then needs only the last two or three (quadratically converging) Newton steps.
-        The final estimate does not depend on this start beyond the tolerance.
+        fit then needs only the last two (quadratically converging) Newton steps, the
+        first of them corrected on the subsample for its second-order remainder
+        (:func:`clvkit.models._optimize.maximize`, ``surrogate``). The final estimate
+        does not depend on this start beyond the tolerance.
         """
         rows = np.random.default_rng(0).integers(0, x.size, size=_PRESTART_SAMPLE)
         rows.sort()  # sequential gathers
         sub = self.kernel.prepare(x[rows], t_x[rows], T[rows], None if w is None else w[rows])
         if not sub.total_weight > 0 or self.kernel.identifiability_problem(sub) is not None:
-            return start
+            return start, None
+
+        def on_sample(p: np.ndarray, order: int) -> Any:
+            return self.kernel.loglik_derivatives(p, sub, order)
+
         pre = maximize(
-            lambda p, order: self.kernel.loglik_derivatives(p, sub, order),
+            on_sample,
             start,
             total_weight=sub.total_weight,
             penalizer=float(self.penalizer),
@@ -414,7 +423,9 @@ class PurchaseModel(PurchaseIntervals):
             param_names=self.param_names,
             warn=False,
         )
-        return pre.params if pre.converged else start
+        if not pre.converged:
+            return start, None
+        return pre.params, (on_sample, sub.total_weight)
 
     def log_likelihood(
         self,

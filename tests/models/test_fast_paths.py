@@ -169,3 +169,71 @@ def test_optimizer_reports_its_last_evaluation_without_another_pass():
     ll, _, H = loglik(result.params, 2)
     assert result.log_likelihood == ll
     np.testing.assert_array_equal(result.hessian, H)
+
+
+def _full_passes(monkeypatch, model, n_rows):
+    """Count the second-order passes over the whole cohort (``n_rows`` distinct rows)."""
+    calls = []
+    kernel = model.kernel
+    original = kernel.loglik_derivatives
+
+    def counting(params, data, order=2):
+        if data.n_distinct == n_rows:
+            calls.append(order)
+        return original(params, data, order)
+
+    monkeypatch.setattr(kernel, "loglik_derivatives", counting)
+    return calls
+
+
+def test_surrogate_corrected_steps_save_a_full_pass(monkeypatch):
+    # continuous T: every row distinct, so the full passes are told apart by their size
+    rfm = ck.datasets.simulate_rfm(120_000, T=np.linspace(1, 104, 120_000), seed=3)
+    monkeypatch.setattr(purchase, "_PRESTART_SAMPLE", 12_000)
+    n_rows = ck.BetaGeo().fit(rfm).diagnostics_.n_distinct_rows
+    bg = ck.BetaGeo()
+    calls = _full_passes(monkeypatch, bg, n_rows)
+    bg.fit(rfm)
+    with_surrogate = len(calls)
+    # the same start without the surrogate: plain Newton needs one pass more
+    monkeypatch.setattr(
+        ck.BetaGeo,
+        "_prestart",
+        lambda self, *args: (purchase.PurchaseModel._prestart(self, *args)[0], None),
+    )
+    plain = ck.BetaGeo()
+    calls_plain = _full_passes(monkeypatch, plain, n_rows)
+    plain.fit(rfm)
+    assert with_surrogate == 3 and len(calls_plain) == 4
+    np.testing.assert_allclose(bg.params_, plain.params_, rtol=1e-9)
+    assert bg.diagnostics_.converged and bg.diagnostics_.grad_norm <= 1e-10
+
+
+def _curved(shift):
+    """A smooth log-likelihood with a cubic part, its maximum at ``log p = shift``:
+    ``-sum[cosh(u) - 1 + 0.2 u^2 sin(u)]`` with ``u = log p - shift``."""
+
+    def loglik(p, order):
+        u = np.log(p) - shift
+        ll = -float(np.sum(np.cosh(u) - 1.0 + 0.2 * u**2 * np.sin(u)))
+        du = np.sinh(u) + 0.2 * (2 * u * np.sin(u) + u**2 * np.cos(u))
+        d2u = np.cosh(u) + 0.2 * (2 * np.sin(u) + 4 * u * np.cos(u) - u**2 * np.sin(u))
+        # in p: d/dp = (d/du) / p, d2/dp2 = (d2/du2 - d/du) / p^2
+        return ll, -du / p, np.diag(-(d2u - du) / p**2)
+
+    return loglik
+
+
+@pytest.mark.parametrize("surrogate_shift", [0.02, 0.5, -3.0])
+def test_a_surrogate_changes_steps_not_the_answer(surrogate_shift):
+    target = np.array([0.3, -0.2, 1.1])
+    full = _curved(target)
+    start = np.exp(target + 0.05)
+    plain = maximize(full, start, total_weight=1.0, tol=1e-12)
+    helped = maximize(
+        full, start, total_weight=1.0, tol=1e-12, surrogate=(_curved(target + surrogate_shift), 1.0)
+    )
+    # near or misleading, the surrogate only proposes steps: the full objective decides
+    assert plain.converged and helped.converged
+    np.testing.assert_allclose(helped.params, np.exp(target), rtol=1e-10)
+    np.testing.assert_allclose(plain.params, np.exp(target), rtol=1e-10)
