@@ -88,7 +88,10 @@ LIBRARIES = ("clvkit", "lifetimes")
 
 
 def _repeat(size: int) -> int:
-    return 5 if size <= 10 * K else 3 if size <= 100 * K else 1
+    """Repeats of a measurement, for both libraries alike (the child stops earlier once
+    the calls have taken ``measure.BUDGET_SECONDS``): the best of several keeps a
+    moment's slowdown of the machine out of the figure."""
+    return 5 if size <= 10 * K else 3
 
 
 def _data_for(case: str, size: int) -> Path:
