@@ -76,7 +76,7 @@ def test_a_newton_stall_at_rounding_level_ends_the_fit_without_a_fallback(monkey
         d = np.log(p) - np.log(optimum)
         return -1e4 * float(d @ d), -2e4 * d / p, np.diag(-2e4 / p**2 + 2e4 * d / p**2)
 
-    def stalled_newton(objective, theta, tol, max_iter):
+    def stalled_newton(objective, theta, tol, max_iter, surrogate=None):
         # Newton ends 1e-9 (mean objective, log scale) from the optimum: a rounding stall
         end = np.log(optimum) + np.array([1e-9 * 1e4 / 2e4 / 2.0, 0.0])
         return end, 4, "line search failed"
