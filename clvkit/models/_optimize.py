@@ -222,8 +222,8 @@ def _refine(
     first-order pass over the subsample instead of a second-order pass over every row.
     The step is only proposed: the caller's line search on the full objective decides.
     """
-    _, g_s, H_s = surrogate.evaluate(theta)
-    if not np.all(np.isfinite(g_s)):
+    f_s, g_s, H_s = surrogate.evaluate(theta)
+    if not np.isfinite(f_s):  # the subsample cannot be evaluated here: the plain step
         return step
     refined = step
     for _ in range(_REFINE_ROUNDS):

@@ -224,6 +224,19 @@ def _curved(shift):
     return loglik
 
 
+def test_a_surrogate_that_cannot_be_evaluated_leaves_the_plain_steps():
+    target = np.array([0.3, -0.2, 1.1])
+
+    def broken(p, order):
+        return np.nan, np.full(p.size, np.nan), np.full((p.size, p.size), np.nan)
+
+    start = np.exp(target + 0.05)
+    plain = maximize(_curved(target), start, total_weight=1.0, tol=1e-12)
+    helped = maximize(_curved(target), start, total_weight=1.0, tol=1e-12, surrogate=(broken, 1.0))
+    assert helped.converged and helped.n_iter == plain.n_iter
+    np.testing.assert_array_equal(helped.params, plain.params)
+
+
 @pytest.mark.parametrize("surrogate_shift", [0.02, 0.5, -3.0])
 def test_a_surrogate_changes_steps_not_the_answer(surrogate_shift):
     target = np.array([0.3, -0.2, 1.1])
