@@ -171,11 +171,14 @@ class _Objective:
             return np.inf, np.zeros(k), np.eye(k)
         pen = self.penalizer
         f = -ll * self.scale + pen * float(p @ p)
-        gp = -g * self.scale + 2.0 * pen * p
+        grad = self._log_gradient(p, g)
         Hp = -H * self.scale + 2.0 * pen * np.eye(k)
-        grad = p * gp
         hess = Hp * np.outer(p, p) + np.diag(grad)
         return f, grad, hess
+
+    def _log_gradient(self, p: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """The objective's gradient in ``log p`` from the log-likelihood's gradient in ``p``."""
+        return p * (-g * self.scale + 2.0 * self.penalizer * p)
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         """The gradient alone (a first-order pass, not cached): for the surrogate of
@@ -186,7 +189,7 @@ class _Objective:
         p = np.exp(theta)
         with np.errstate(all="ignore"):
             g = self.loglik(p, 1)[1]
-        return p * (-g * self.scale + 2.0 * self.penalizer * p)
+        return self._log_gradient(p, g)
 
     def fun(self, theta: np.ndarray) -> float:
         return self.evaluate(theta)[0]

@@ -35,7 +35,7 @@ from clvkit._time import parse_horizon
 from clvkit._validation import check_rule
 from clvkit.errors import InputError
 from clvkit.models._kernels.compress import distinct_pairs
-from clvkit.models._optimize import maximize
+from clvkit.models._optimize import LoglikFn, maximize
 from clvkit.models.inputs import RFMInput, read_rfm, read_weights
 from clvkit.models.purchase_intervals import PurchaseIntervals
 from clvkit.models.uncertainty import (
@@ -396,7 +396,7 @@ class PurchaseModel(PurchaseIntervals):
         T: np.ndarray,
         w: np.ndarray | None,
         start: np.ndarray,
-    ) -> tuple[np.ndarray, tuple[Any, float] | None]:
+    ) -> tuple[np.ndarray, tuple[LoglikFn, float] | None]:
         """Starting values from a quick fit on a seeded random subsample of the customers,
         and the subsample's log-likelihood as the full fit's surrogate (None if unused).
 
