@@ -15,9 +15,13 @@ Expected count (FHL 2005, eq. 9)::
 (the second form by Pfaff's transformation). Evaluated, elementwise, where each form is
 well conditioned:
 
-1. short horizons (``u`` small against the parameters): the power series in ``-u`` of
+1. short horizons where ``1 - G`` is small (its first term, ``(a-1) r u / c``, below
+   ``1e-3``; ``u`` small against the parameters): the power series in ``-u`` of
    ``Q = (1 - G)/(a-1)`` itself, ``Q = sum_{n>=1} (-1)^(n+1) (r)_n (a)_(n-1) u^n / ((c)_n n!)``
-   (from ``(a-1)_n = (a-1) (a)_(n-1)``): no cancellation in ``1 - G``, valid at ``a = 1``;
+   (from ``(a-1)_n = (a-1) (a)_(n-1)``): no cancellation in ``1 - G``, valid at ``a = 1``.
+   Above that the closed form below loses at most ``1e-16 / 1e-3`` of the digits scipy's
+   2F1 gives (2.2e-10 relative at worst on 4,400 mpmath points at the boundary, with ``r``
+   near 100; 1e-15 typical), and one customer's weekly curve takes one form instead of two;
 2. otherwise ``Q = -expm1(log G)/(a-1)``, with ``log G`` from :func:`log_pfaff`: Euler's
    form ``(1-z)^(a-1) 2F1(c-r, a-1; c; z)`` (upper parameters that do not grow with the
    purchase count) where its series is well conditioned, the original form elsewhere,
@@ -69,6 +73,7 @@ _NEAR_ONE_TERMS = 5000  # terms of the small-argument series (argument at most 0
 _LOG_NEGLIGIBLE = -42.0  # log of a G that no longer changes 1 - G in double precision
 _SERIES_RATIO = 0.5  # the short-horizon series is used when its terms shrink at least this fast
 _SERIES_TERMS = 80
+_CLOSED_FROM = 1e-3  # the series is kept where 1 - G, about (a-1) r u / c, is below this
 
 
 def _f64(*arrays: np.ndarray | float) -> list[np.ndarray]:
@@ -383,7 +388,7 @@ def expected_count(
     eps = a - 1.0
     q = np.empty(r.size)
     bound = u * np.maximum(1.0, r / c) * np.maximum(1.0, eps)
-    short = bound <= _SERIES_RATIO
+    short = (bound <= _SERIES_RATIO) & (np.abs(eps) * r * u < _CLOSED_FROM * c)
     if (k := _cells(short)) is not None:
         q[k] = _q_series(r[k], a[k], c[k], u[k])
     # the removable singularity a = 1 is stepped around
