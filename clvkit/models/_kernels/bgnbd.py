@@ -300,8 +300,11 @@ def probability_n_purchases_alive(
     T: np.ndarray,
     t: np.ndarray | float,
 ) -> np.ndarray:
-    """P(n purchases in (T, T+t] | x, T, alive at T): eq. 8 at the parameters given alive."""
-    return probability_n_purchases_new(_given_alive(params, x, T), n, t)
+    """P(n purchases in (T, T+t] | x, T, alive at T): eq. 8 at the parameters given alive
+    (:func:`_given_alive`, passed on without stacking them)."""
+    r, alpha, a, b = _unpack(params)
+    x, T = np.asarray(x, np.float64), np.asarray(T, np.float64)
+    return probability_count(r + x, alpha + T, a, b + x, n, t)
 
 
 def probability_alive_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:

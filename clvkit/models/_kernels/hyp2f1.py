@@ -45,12 +45,15 @@ def hyp2f1(
     if not a.shape == b.shape == c.shape == z.shape:
         a, b, c, z = np.broadcast_arrays(a, b, c, z)
     with np.errstate(all="ignore"):
-        out = np.array(_scipy_hyp2f1(a, b, c, z), dtype=float)
+        out = np.asarray(_scipy_hyp2f1(a, b, c, z), dtype=float)  # a new array: ours
     failed = ~np.isfinite(out)
     # Cephes' 1 - z transformation loses digits in the logarithmic case c - a - b integer
-    gap = c - a - b
-    degenerate = (np.abs(gap - np.rint(gap)) < 1e-9 * np.maximum(1.0, np.abs(gap))) & (z > 0.5)
-    bad = failed | degenerate
+    # (looked for only where z > 1/2: none on a short horizon)
+    bad = failed
+    if np.count_nonzero(high := z > 0.5):
+        gap = c - a - b
+        degenerate = (np.abs(gap - np.rint(gap)) < 1e-9 * np.maximum(1.0, np.abs(gap))) & high
+        bad = failed | degenerate
     if not np.count_nonzero(bad):
         return out
     with np.errstate(all="ignore"):

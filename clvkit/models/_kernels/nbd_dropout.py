@@ -56,6 +56,8 @@ Every function takes its parameters as arrays and broadcasts them against ``t`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import betainc, betaln, gammaln, gammasgn
 from scipy.special import hyp2f1 as _scipy_hyp2f1
@@ -255,7 +257,9 @@ def _log_pfaff_near_one(
     return np.asarray(np.where(lost, np.nan, top + np.log(total)))
 
 
-def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+def _log_pfaff_direct(
+    r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray, high: np.ndarray | None = None
+) -> np.ndarray:
     """:func:`log_pfaff` on 1-d arrays, off the logarithmic case near ``z = 1``.
 
     With ``e = c - b``: for ``e >= r`` the original series (positive terms, convergent at
@@ -266,20 +270,32 @@ def _log_pfaff_direct(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray
     (:func:`_log_pfaff_near_one`, refused where its terms cancel); below, the repaired 2F1
     of :mod:`clvkit.models._kernels.hyp2f1`, whose series would need thousands of terms
     near 1. Then the other closed form, and near 1 the connection formula however much its
-    terms cancel, are the last resorts.
+    terms cancel, are the last resorts. ``high`` (``z > 0.9``) may be passed in.
     """
     e = c - b
     L = np.log1p(-z)
     euler = (e < r) & ((c >= r) | ((r - c) * z <= 0.5 * c))
-    high = z > _LOG_CASE_Z
+    if high is None:
+        high = z > _LOG_CASE_Z
     out = np.empty(r.size)
     out.fill(np.nan)
+    forms: tuple[tuple[np.ndarray, Callable[..., np.ndarray], bool], ...]
     with np.errstate(all="ignore"):
-        for form, f21 in ((euler & ~high, hyp2f1), (euler & high, _scipy_hyp2f1)):
-            if (k := _cells(form)) is not None:
+        if np.count_nonzero(high):
+            forms = (
+                (euler & ~high, hyp2f1, True),
+                (euler & high, _scipy_hyp2f1, True),
+                (~euler & ~high, hyp2f1, False),
+                (~euler & high, _scipy_hyp2f1, False),
+            )
+        else:  # no cell near z = 1 (a short horizon): the repaired 2F1 for all
+            forms = ((euler, hyp2f1, True), (~euler, hyp2f1, False))
+        for form, f21, euler_form in forms:
+            if (k := _cells(form)) is None:
+                continue
+            if euler_form:
                 out[k] = e[k] * L[k] + np.log(f21(c[k] - r[k], e[k], c[k], z[k]))
-        for form, f21 in ((~euler & ~high, hyp2f1), (~euler & high, _scipy_hyp2f1)):
-            if (k := _cells(form)) is not None:
+            else:
                 out[k] = r[k] * L[k] + np.log(f21(r[k], b[k], c[k], z[k]))
         missing = ~np.isfinite(out)
         if not np.count_nonzero(missing):
@@ -318,15 +334,18 @@ def log_pfaff(r: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.
     case, where values below 1e-190 can be off by up to 5% relative.
     """
     shape, (r, b, c, z) = flat_broadcast(r, b, c, z)
+    high = z > _LOG_CASE_Z
+    if not np.count_nonzero(high):  # no cell near z = 1, none in the logarithmic case
+        return _log_pfaff_direct(r, b, c, z, high).reshape(shape)
     gap = c - r - b
     bridged = (
         (np.abs(gap - np.rint(gap)) < 0.5 * _STEP)
-        & (z > _LOG_CASE_Z)
+        & high
         & (c - b > 3 * _STEP - 1.0)
         & (c > 3 * _STEP)
     )
     if not np.count_nonzero(bridged):
-        return _log_pfaff_direct(r, b, c, z).reshape(shape)
+        return _log_pfaff_direct(r, b, c, z, high).reshape(shape)
     out = np.empty(r.size)
     if (k := _cells(~bridged)) is not None:
         out[k] = _log_pfaff_direct(r[k], b[k], c[k], z[k])
@@ -386,13 +405,17 @@ def expected_count(
     u = t / alpha
     z = t / (alpha + t)
     eps = a - 1.0
-    q = np.empty(r.size)
     bound = u * np.maximum(1.0, r / c) * np.maximum(1.0, eps)
     short = (bound <= _SERIES_RATIO) & (np.abs(eps) * r * u < _CLOSED_FROM * c)
+    # the removable singularity a = 1 is stepped around
+    near_one = np.abs(eps) < 0.5 * _STEP
+    if not np.count_nonzero(short) and not np.count_nonzero(near_one):
+        # every cell in the closed form (one customer's weekly curve, as a rule)
+        return np.asarray((c * _q_closed(r, eps, c, z)).reshape(shape))
+    q = np.empty(r.size)
     if (k := _cells(short)) is not None:
         q[k] = _q_series(r[k], a[k], c[k], u[k])
-    # the removable singularity a = 1 is stepped around
-    bridged = ~short & (np.abs(eps) < 0.5 * _STEP)
+    bridged = ~short & near_one
     if (k := _cells(~short & ~bridged)) is not None:
         q[k] = _q_closed(r[k], eps[k], c[k], z[k])
     if (k := _cells(bridged)) is not None:
