@@ -168,11 +168,9 @@ _STEP = 1 << 16
 
 def _all_finite(values: np.ndarray) -> bool:
     """Whether every entry is finite, in cache-sized pieces (no full-length mask)."""
-    pieces = (
-        (values,)  # one piece (a service's few records): no slicing
-        if values.size <= _STEP
-        else (values[start : start + _STEP] for start in range(0, values.size, _STEP))
-    )
+    if values.size <= _STEP:  # one piece (a service's few records): no slicing
+        return bool(np.count_nonzero(np.isfinite(values)) == values.size)
+    pieces = (values[start : start + _STEP] for start in range(0, values.size, _STEP))
     return all(np.count_nonzero(np.isfinite(piece)) == piece.size for piece in pieces)
 
 

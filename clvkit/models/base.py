@@ -295,13 +295,33 @@ class BaseModel:
         model._information = None
         return model
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a copy or an unpickled model keeps its own params_; the view of the original's
+        # values is not carried over (it would no longer follow edits in place)
+        state = self.__dict__.copy()
+        state.pop("_params_view", None)
+        return state
+
     def _check_fitted(self) -> np.ndarray:
-        if not hasattr(self, "params_"):
+        """The fitted parameters as a float64 array (refused before a fit).
+
+        A float Series gives a read-only view of its own values, which shows every later
+        edit in place; it is kept while ``params_`` is the same object (a one-customer
+        prediction asks several times, and ``to_numpy`` costs more than the arithmetic).
+        """
+        params = getattr(self, "params_", None)
+        if params is None:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet; call fit(...) or build it "
                 f"with {type(self).__name__}.from_params(...)."
             )
-        return self.params_.to_numpy(dtype=float)
+        kept = getattr(self, "_params_view", None)
+        if kept is not None and kept[0] is params:
+            return kept[1]
+        values = params.to_numpy(dtype=float)
+        if not values.flags.writeable and np.shares_memory(values, params.array):
+            self._params_view = (params, values)
+        return values
 
     @property
     def is_fitted(self) -> bool:

@@ -212,7 +212,11 @@ def _rules_hold(c: dict[str, np.ndarray], positive_monetary: bool) -> bool:
         return not any(np.count_nonzero(bad) for bad, _, _ in rfm_rules(piece, positive_monetary))
 
     n = next(iter(c.values())).size
-    if n <= CHUNK:  # one chunk (a service's few records): no threads to hand it to
+    if n == 1:  # a service's record: the same rules on Python floats (a numpy call per
+        # rule costs more than the comparisons)
+        row = {name: values[0].item() for name, values in c.items()}
+        return not any(bad for bad, _, _ in rfm_rules(row, positive_monetary))
+    if n <= CHUNK:  # one chunk: no threads to hand it to
         return holds(c)
     ok = np.ones(len(chunk_starts(n)), dtype=bool)
 
@@ -229,7 +233,8 @@ def rfm_rules(
     """Each rule of the per-customer columns in ``c``: ``(rows breaking it, column, rule)``.
 
     Rules are yielded in the order they are checked, so a row's first broken rule is the
-    one a one-row call would report. Each mask is computed when the rule is reached.
+    one a one-row call would report. Each mask is computed when the rule is reached. The
+    columns may also be one row's Python floats (each "mask" is then one bool).
     """
     x = c.get("frequency")
     if x is not None:

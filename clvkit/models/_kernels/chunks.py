@@ -95,8 +95,12 @@ def for_chunks(
     """
     chunk = CHUNK if chunk is None else chunk
     starts = chunk_starts(n, chunk)
-    workers = min(n_threads() if threads is None else threads, len(starts))
-    if workers <= 1 or len(starts) < _MIN_THREADED_CHUNKS:
+    # few chunks stay on this thread, decided before the threads are counted (the cores'
+    # count is a system call, a few percent of a one-customer prediction)
+    workers = 1
+    if len(starts) >= _MIN_THREADED_CHUNKS:
+        workers = min(n_threads() if threads is None else threads, len(starts))
+    if workers <= 1:
         for i, start in enumerate(starts):
             fn(i, start, min(start + chunk, n))
         return
