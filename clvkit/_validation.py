@@ -127,6 +127,8 @@ def numeric_column(
     are refused.
     """
     if isinstance(values, list | tuple):  # first: a service's fields, checked per call
+        if len(values) == 1 and type(values[0]) is float and math.isfinite(values[0]):
+            return np.array(values)  # one finite float (a record): nothing else to check
         arr = np.asarray(values)
     elif isinstance(values, pd.Series | pd.Index):
         dtype = values.dtype

@@ -723,7 +723,11 @@ class CLVModel:
             pair = inverse[rows]
             p_alive = purchase._p_alive(sub, bg)
             spend = spend_model._spend(sub, gg)
-            m = margin if np.ndim(margin) == 0 else np.asarray(margin)[rows]
+            m = (
+                margin
+                if isinstance(margin, float) or np.ndim(margin) == 0
+                else np.asarray(margin)[rows]
+            )
             historical = m * sub["historical_value"]
             potential = m * spend * pair_discounted.take(pair)
             expected = p_alive * potential

@@ -63,11 +63,19 @@ def _cached(path: str, inode: int, mtime_ns: int, size: int) -> CLVModel:
     return _clv_model(text, path)
 
 
+@functools.lru_cache(maxsize=256)
+def _normalised(path: str) -> str:
+    return os.path.normpath(path)
+
+
 def _resolve(model: object) -> CLVModel:
     if isinstance(model, CLVModel):
         return model
     if isinstance(model, str | os.PathLike):
-        path = os.path.abspath(os.fspath(model))
+        name = os.fspath(model)
+        # an absolute name is its own normal form, remembered; a relative one depends on
+        # the working directory at the time of the call
+        path = _normalised(name) if os.path.isabs(name) else os.path.abspath(name)
         for _ in range(3):
             try:
                 stat = os.stat(path)
@@ -277,7 +285,7 @@ class _Records:
     def record_problems(self) -> np.ndarray:
         """Each record's first structural problem: not a mapping, an unknown or missing
         field, a time unit other than the model's."""
-        problems = np.full(self.n, None, dtype=object)
+        problems = np.empty(self.n, dtype=object)  # all None
         model_unit = self.model.time_unit_
         if self.time_unit is not None and model_unit is not None and self.time_unit != model_unit:
             raise UnitError(

@@ -234,7 +234,7 @@ def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndar
     """
     r, alpha, a, b = _unpack(params)
     t = np.asarray(t, np.float64)
-    if bool(np.all(a + b > 1.0)):
+    if (a + b > 1.0).all():
         return expected_count(r, alpha, a, b, t)
     r, alpha, a, b, t = np.broadcast_arrays(r, alpha, a, b, t)
     positive = a + b > 1.0
