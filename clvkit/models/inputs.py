@@ -9,6 +9,7 @@ validated (so a caller that asks a model several questions about the same custom
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -52,8 +53,9 @@ class RFMInput:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
 
-    @property
+    @functools.cached_property
     def n(self) -> int:
+        """The number of customers (rows)."""
         return int(next(iter(self.arrays.values())).size)
 
     def wrap(self, values: np.ndarray, name: str, columns: np.ndarray | None = None) -> Any:

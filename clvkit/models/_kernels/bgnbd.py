@@ -201,8 +201,11 @@ def probability_alive(
     return np.asarray(expit(-_log_odds_dead(params, x, t_x, T)))
 
 
-def _given_alive(params: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """The parameters of a customer's future, given ``(x, T)`` and alive at ``T``.
+def _given_alive(
+    params: np.ndarray, x: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The parameters ``(r, alpha, a, b)`` of a customer's future, given ``(x, T)`` and
+    alive at ``T`` (each broadcast against the history, ``a`` the same for all).
 
     The alive branch of the likelihood is proportional to
     ``lambda^x e^(-lambda T) (1-p)^x``, so the posterior is ``Gamma(r+x, alpha+T)`` for the
@@ -212,13 +215,7 @@ def _given_alive(params: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray
     """
     r, alpha, a, b = _unpack(params)
     x, T = np.asarray(x, np.float64), np.asarray(T, np.float64)
-    rx, aT, bx = r + x, alpha + T, b + x
-    out = np.empty((4, *np.broadcast(rx, aT, bx, a).shape))
-    out[0] = rx
-    out[1] = aT
-    out[2] = a  # the same for every history
-    out[3] = bx
-    return out
+    return r + x, alpha + T, a, b + x
 
 
 def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
@@ -230,9 +227,15 @@ def expected_purchases_new(params: np.ndarray, t: np.ndarray | float) -> np.ndar
     ``a + b > 1``, which every history with a repeat purchase gives after the update of
     :func:`expected_purchases_alive`. For a new customer with ``a + b <= 1`` the lower
     parameter ``a + b - 1`` of Euler's form ``(1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)``
-    is not positive and the series is summed directly (:func:`_expected_new`).
+    is not positive and the series is summed directly (:func:`_expected_new_euler`).
     """
-    r, alpha, a, b = _unpack(params)
+    return _expected_count_new(*_unpack(params), t)
+
+
+def _expected_count_new(
+    r: np.ndarray, alpha: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray | float
+) -> np.ndarray:
+    """:func:`expected_purchases_new` of the parameters one by one (broadcast)."""
     t = np.asarray(t, np.float64)
     if (a + b > 1.0).all():
         return expected_count(r, alpha, a, b, t)
@@ -277,7 +280,7 @@ def expected_purchases_alive(
     ``(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]``,
     ``z = t/(alpha+T+t)``. Depends on ``(x, T)`` only, never on ``t_x``.
     """
-    return expected_purchases_new(_given_alive(params, x, T), t)
+    return _expected_count_new(*_given_alive(params, x, T), t)
 
 
 def probability_n_purchases_new(
@@ -301,10 +304,8 @@ def probability_n_purchases_alive(
     t: np.ndarray | float,
 ) -> np.ndarray:
     """P(n purchases in (T, T+t] | x, T, alive at T): eq. 8 at the parameters given alive
-    (:func:`_given_alive`, passed on without stacking them)."""
-    r, alpha, a, b = _unpack(params)
-    x, T = np.asarray(x, np.float64), np.asarray(T, np.float64)
-    return probability_count(r + x, alpha + T, a, b + x, n, t)
+    (:func:`_given_alive`)."""
+    return probability_count(*_given_alive(params, x, T), n, t)
 
 
 def probability_alive_new(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
