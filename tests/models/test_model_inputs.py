@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import clvkit as ck
 from clvkit.errors import ClvkitError, InputError, UnitError
+from clvkit.models import inputs
 
 BG = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
 
@@ -141,3 +147,50 @@ def test_calendar_horizon_needs_a_model_time_unit():
 def test_errors_are_value_errors():
     assert issubclass(InputError, ValueError)
     assert issubclass(UnitError, ValueError)
+
+
+# -- the one-record shortcuts of a service call ----------------------------------------------
+_ROW_VALUES = st.sampled_from([0.0, -0.0, 1.0, 2.0, 2.5, -1.0, 38.4, 71.1, 1e-300, -1e-300])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    x=_ROW_VALUES,
+    t_x=_ROW_VALUES,
+    T=_ROW_VALUES,
+    m=_ROW_VALUES,
+    h=_ROW_VALUES,
+    positive=st.booleans(),
+)
+def test_one_rows_rules_on_floats_agree_with_the_masks(x, t_x, T, m, h, positive):
+    # a one-row call checks the rules on Python floats; the verdict must be the masks'
+    one = {
+        "frequency": np.array([x]),
+        "recency": np.array([t_x]),
+        "T": np.array([T]),
+        "monetary_value": np.array([m]),
+        "historical_value": np.array([h]),
+    }
+    masks = not any(np.count_nonzero(bad) for bad, _, _ in inputs.rfm_rules(one, positive))
+    assert inputs._rules_hold(one, positive) == masks
+    two = {name: np.repeat(values, 2) for name, values in one.items()}  # the masks' path
+    assert inputs._rules_hold(two, positive) == masks
+
+
+def test_parameters_follow_edits_in_place_and_replacement():
+    model = ck.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    first = model._check_fitted()
+    assert model._check_fitted() is first  # kept between calls
+    model.params_["r"] = 0.5
+    np.testing.assert_array_equal(model._check_fitted(), [0.5, 4.414, 0.793, 2.426])
+    model.params_ = pd.Series([1.0, 2.0, 3.0, 4.0], index=list(model.param_names))
+    np.testing.assert_array_equal(model._check_fitted(), [1.0, 2.0, 3.0, 4.0])
+    copied = copy.deepcopy(model)
+    copied.params_["a"] = 9.0  # the copy's edit is the copy's
+    np.testing.assert_array_equal(copied._check_fitted(), [1.0, 2.0, 9.0, 4.0])
+    np.testing.assert_array_equal(model._check_fitted(), [1.0, 2.0, 3.0, 4.0])
+    restored = pickle.loads(pickle.dumps(model))
+    restored.params_["b"] = 7.0
+    np.testing.assert_array_equal(restored._check_fitted(), [1.0, 2.0, 3.0, 7.0])
+    with pytest.raises(ValueError):
+        model._check_fitted()[0] = 5.0  # read-only: a caller cannot change the model
