@@ -305,9 +305,10 @@ class BaseModel:
     def _check_fitted(self) -> np.ndarray:
         """The fitted parameters as a float64 array (refused before a fit).
 
-        A float Series gives a read-only view of its own values, which shows every later
-        edit in place; it is kept while ``params_`` is the same object (a one-customer
-        prediction asks several times, and ``to_numpy`` costs more than the arithmetic).
+        A float Series gives a view of its own values, which shows every later edit in
+        place; made read-only, it is kept while ``params_`` is the same object (a
+        one-customer prediction asks several times, and ``to_numpy`` costs more than the
+        arithmetic). pandas' copy-on-write returns it read-only already.
         """
         params = getattr(self, "params_", None)
         if params is None:
@@ -319,7 +320,10 @@ class BaseModel:
         if kept is not None and kept[0] is params:
             return kept[1]
         values = params.to_numpy(dtype=float)
-        if not values.flags.writeable and np.shares_memory(values, params.array):
+        if np.shares_memory(values, params.array):
+            if values.flags.writeable:  # pandas before copy-on-write
+                values = values.view()
+                values.flags.writeable = False
             self._params_view = (params, values)
         return values
 
