@@ -19,9 +19,10 @@ well conditioned:
    ``1e-3``; ``u`` small against the parameters): the power series in ``-u`` of
    ``Q = (1 - G)/(a-1)`` itself, ``Q = sum_{n>=1} (-1)^(n+1) (r)_n (a)_(n-1) u^n / ((c)_n n!)``
    (from ``(a-1)_n = (a-1) (a)_(n-1)``): no cancellation in ``1 - G``, valid at ``a = 1``.
-   Above that the closed form below loses at most ``1e-16 / 1e-3`` of the digits scipy's
-   2F1 gives (2.2e-10 relative at worst on 4,400 mpmath points at the boundary, with ``r``
-   near 100; 1e-15 typical), and one customer's weekly curve takes one form instead of two;
+   Above it the closed form's relative error is scipy's 2F1 error divided by ``1 - G``,
+   so at most a thousand times it (2.2e-10 relative at worst on 4,400 mpmath points at
+   the handover, with ``r`` near 100; 1e-15 typical), and one customer's weekly curve
+   takes one form instead of two;
 2. otherwise ``Q = -expm1(log G)/(a-1)``, with ``log G`` from :func:`log_pfaff`: Euler's
    form ``(1-z)^(a-1) 2F1(c-r, a-1; c; z)`` (upper parameters that do not grow with the
    purchase count) where its series is well conditioned, the original form elsewhere,
