@@ -256,15 +256,16 @@ def _expected_new_euler(
     """Eq. 9 through Euler's form, the band around ``a = 1`` taken as the mean of its edges."""
     near = np.abs(a - 1.0) < 0.5 * _A_NEAR_ONE
     if not np.any(near):
-        return _expected_new(r, alpha, a, b, t)
-    below = _expected_new(r, alpha, np.where(near, 1.0 - _A_NEAR_ONE, a), b, t)
-    above = _expected_new(r, alpha, np.where(near, 1.0 + _A_NEAR_ONE, a), b, t)
+        return _euler_form(r, alpha, a, b, t)
+    below = _euler_form(r, alpha, np.where(near, 1.0 - _A_NEAR_ONE, a), b, t)
+    above = _euler_form(r, alpha, np.where(near, 1.0 + _A_NEAR_ONE, a), b, t)
     return np.asarray(np.where(near, 0.5 * (below + above), below))
 
 
-def _expected_new(
+def _euler_form(
     r: np.ndarray, alpha: np.ndarray, a: np.ndarray, b: np.ndarray, t: np.ndarray
 ) -> np.ndarray:
+    """Eq. 9 as ``c/(a-1) [1 - (1-z)^(a-1) 2F1(c-r, a-1; c; z)]`` at ``a != 1``."""
     z = t / (alpha + t)
     c = a + b - 1.0
     G = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(c - r, a - 1.0, c, z)
